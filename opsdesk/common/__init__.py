@@ -1,0 +1,1 @@
+"""Small helpers shared by every app (ids, clock). No Django models here."""

@@ -1,0 +1,150 @@
+"""Django settings, read from the environment so one build runs anywhere.
+
+See docs/operator-guide.md for every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+VAR_DIR = Path(os.environ.get("OPSDESK_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _env_bool("OPSDESK_DEBUG", False)
+SECRET_KEY = os.environ.get("OPSDESK_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and os.environ.get("OPSDESK_ALLOW_INSECURE_KEY") != "1":
+        # Demo and tests set OPSDESK_ALLOW_INSECURE_KEY; production must set a key.
+        raise RuntimeError("OPSDESK_SECRET_KEY must be set (see docs/operator-guide.md)")
+    SECRET_KEY = "insecure-dev-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = os.environ.get("OPSDESK_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("OPSDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "opsdesk.access",
+    "opsdesk.staff",
+    "opsdesk.customers",
+    "opsdesk.cases",
+    "opsdesk.tasks",
+    "opsdesk.comms",
+    "opsdesk.runtime",
+    "opsdesk.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "opsdesk.urls"
+WSGI_APPLICATION = "opsdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'opsdesk.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so web and worker queue for it
+    # instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- opsdesk ---------------------------------------------------------------
+OPSDESK_PLAYBOOK_DIR = Path(os.environ.get("OPSDESK_PLAYBOOK_DIR", PROJECT_DIR / "playbooks"))
+# Which adapter sends each channel: "dev" keeps messages in the database.
+OPSDESK_CHANNEL_ADAPTERS = {
+    "WHATSAPP": os.environ.get("OPSDESK_WHATSAPP_ADAPTER", "dev"),
+    "SMS": os.environ.get("OPSDESK_SMS_ADAPTER", "dev"),
+    "EMAIL": os.environ.get("OPSDESK_EMAIL_ADAPTER", "dev"),
+    "VOICE": os.environ.get("OPSDESK_VOICE_ADAPTER", "dev"),
+}
+WHATSAPP_API_BASE = os.environ.get("OPSDESK_WHATSAPP_API_BASE", "https://graph.facebook.com/v21.0")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("OPSDESK_WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_ACCESS_TOKEN = os.environ.get("OPSDESK_WHATSAPP_ACCESS_TOKEN", "")
+WHATSAPP_APP_SECRET = os.environ.get("OPSDESK_WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("OPSDESK_WHATSAPP_VERIFY_TOKEN", "")
+# Worker tuning.
+OPSDESK_WORKER_BATCH = int(os.environ.get("OPSDESK_WORKER_BATCH", "50"))
+OPSDESK_SEND_LEASE_SECONDS = int(os.environ.get("OPSDESK_SEND_LEASE_SECONDS", "120"))
+OPSDESK_MAX_SEND_ATTEMPTS = int(os.environ.get("OPSDESK_MAX_SEND_ATTEMPTS", "8"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("OPSDESK_LOG_LEVEL", "INFO")},
+}
