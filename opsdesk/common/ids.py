@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
 
 _ALPHABET = string.ascii_letters + string.digits
 _LENGTH = 16
@@ -18,26 +17,46 @@ def new_id(prefix: str) -> str:
     return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(_LENGTH))
 
 
-def id_factory(prefix: str) -> Callable[[], str]:
-    """A zero-argument default for a model's primary key field."""
-
-    def make() -> str:
-        return new_id(prefix)
-
-    make.__name__ = f"new_{prefix}_id"
-    make.__qualname__ = make.__name__
-    return make
+# One named function per prefix: migrations reference a default by import path.
+def customer_id() -> str:
+    return new_id("cus")
 
 
-# Module-level factories so migrations can reference them by import path.
-customer_id = id_factory("cus")
-case_id = id_factory("case")
-task_id = id_factory("tsk")
-message_id = id_factory("msg")
-flag_id = id_factory("flg")
-agent_id = id_factory("agt")
-team_id = id_factory("team")
-document_id = id_factory("doc")
-order_id = id_factory("ord")
-token_id = id_factory("tok")
-calendar_id = id_factory("cal")
+def case_id() -> str:
+    return new_id("case")
+
+
+def task_id() -> str:
+    return new_id("tsk")
+
+
+def message_id() -> str:
+    return new_id("msg")
+
+
+def flag_id() -> str:
+    return new_id("flg")
+
+
+def agent_id() -> str:
+    return new_id("agt")
+
+
+def team_id() -> str:
+    return new_id("team")
+
+
+def document_id() -> str:
+    return new_id("doc")
+
+
+def order_id() -> str:
+    return new_id("ord")
+
+
+def token_id() -> str:
+    return new_id("tok")
+
+
+def calendar_id() -> str:
+    return new_id("cal")

@@ -1,0 +1,159 @@
+"""Write an engine Decision to the database: rows, timeline, outbox, timers.
+
+Called by `services.dispatch` inside its transaction, with the case row locked.
+One bulk insert per table keeps an intake at a handful of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F
+
+from opsdesk.cases.models import Case, CaseStatus, Flag, TimelineEvent
+from opsdesk.comms.models import DeliveryStatus, Direction, Message
+from opsdesk.common.actors import Actor
+from opsdesk.engine.types import Decision
+from opsdesk.playbook.fields import to_json
+from opsdesk.playbook.model import Playbook
+from opsdesk.runtime.models import OutboxItem, Timer, TimerStatus
+from opsdesk.staff.models import Agent
+from opsdesk.tasks.models import Task
+
+
+@dataclass
+class Applied:
+    messages: list[Message] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+
+
+def timeline_row(
+    case: Case | None, customer_id: str, type_: str, actor: Actor, at: dt.datetime, **payload: Any
+) -> TimelineEvent:
+    return TimelineEvent(
+        customer_id=customer_id,
+        case=case,
+        type=type_,
+        actor=actor.label,
+        payload=payload,
+        at=at,
+    )
+
+
+def move_agent(case: Case, agent_id: str | None) -> None:
+    """Point the case at another agent and keep both agents' open-case counts right."""
+    if case.agent_id == agent_id:
+        return
+    if case.status == CaseStatus.OPEN:
+        if case.agent_id:
+            Agent.objects.filter(pk=case.agent_id).update(open_cases=F("open_cases") - 1)
+        if agent_id:
+            Agent.objects.filter(pk=agent_id).update(open_cases=F("open_cases") + 1)
+    case.agent_id = agent_id
+    if agent_id:
+        case.team_id = Agent.objects.filter(pk=agent_id).values_list("team_id", flat=True).first()
+
+
+def apply_decision(
+    case: Case, pb: Playbook, decision: Decision, actor: Actor, now: dt.datetime
+) -> Applied:
+    out = Applied()
+    cid = case.customer_id
+    if decision.assignment is not None:
+        move_agent(case, decision.assignment.agent_id)
+
+    flags = [
+        Flag(case=case, code=f.code, field=f.field, message=f.message, created_at=now)
+        for f in decision.flags
+    ]
+    out.messages = [
+        Message(
+            customer_id=cid,
+            case=case,
+            channel=m.channel,
+            direction=Direction.OUTBOUND,
+            template=m.template,
+            language=m.language,
+            to_address=m.to,
+            subject=m.subject,
+            body=m.body,
+            whatsapp_template=m.whatsapp_template,
+            whatsapp_params=list(m.whatsapp_params),
+            status=DeliveryStatus.QUEUED,
+            actor=actor.label,
+            created_at=now,
+            updated_at=now,
+        )
+        for m in decision.messages
+    ]
+    out.tasks = [
+        Task(
+            customer_id=cid,
+            case=case,
+            key=t.key,
+            title=t.title[:300],
+            description=t.description,
+            priority=t.priority,
+            due_at=t.due_at,
+            assignee_id=t.assignee_id,
+            checklist=[{"text": item, "done": False} for item in t.checklist],
+            created_at=now,
+        )
+        for t in decision.tasks_to_open
+    ]
+    if decision.timers_to_cancel or decision.timers_to_set:
+        # Setting a timer again replaces the pending one of that name.
+        names = set(decision.timers_to_cancel) | {t.name for t in decision.timers_to_set}
+        Timer.objects.filter(case=case, name__in=names, status=TimerStatus.PENDING).update(
+            status=TimerStatus.CANCELLED
+        )
+    timers = [Timer(case=case, name=t.name, due_at=t.due_at, created_at=now) for t in decision.timers_to_set]
+
+    for entry in decision.timeline:
+        payload = dict(entry.payload)
+        # The engine refers to what it decided by position; the timeline wants ids.
+        if entry.type == "MESSAGE_QUEUED":
+            payload["message_id"] = out.messages[payload.pop("index")].id
+        elif entry.type == "TASK_CREATED":
+            task = out.tasks[payload.pop("index")]
+            payload.update(task_id=task.id, title=task.title, due_at=_iso(task.due_at))
+        out.timeline.append(timeline_row(case, cid, entry.type, actor, now, **payload))
+
+    Flag.objects.bulk_create(flags)
+    Message.objects.bulk_create(out.messages)
+    OutboxItem.objects.bulk_create(
+        OutboxItem(
+            kind="message.send",
+            message=m,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for m in out.messages
+    )
+    Task.objects.bulk_create(out.tasks)
+    Timer.objects.bulk_create(timers)
+    TimelineEvent.objects.bulk_create(out.timeline)
+
+    update: dict[str, Any] = {"updated_at": now}
+    if decision.assignment is not None:
+        update.update(agent_id=case.agent_id, team_id=case.team_id)
+    if decision.changed_state:
+        case.state = decision.state_to or case.state
+        update["state"] = case.state
+        if pb.states[case.state].final:
+            update.update(status=CaseStatus.CLOSED, closed_at=now)
+            if case.agent_id:
+                Agent.objects.filter(pk=case.agent_id).update(open_cases=F("open_cases") - 1)
+            case.status = CaseStatus.CLOSED
+    if decision.fields_to_set:
+        case.fields = {**case.fields, **to_json(decision.fields_to_set)}
+        update["fields"] = case.fields
+    Case.objects.filter(pk=case.pk).update(**update)
+    return out
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,114 @@
+"""Playbook versions, cases, flags and the append-only timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from opsdesk.common import ids
+from opsdesk.customers.models import Customer
+from opsdesk.staff.models import Agent, Team
+
+
+class PlaybookVersion(models.Model):
+    """One loaded version of a playbook; a case keeps the version it started under."""
+
+    key = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    source = models.TextField()  # the YAML as loaded
+    sha256 = models.CharField(max_length=64)
+    active = models.BooleanField(default=True)  # new cases start under the active version
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="playbook_key_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class CaseNumberCounter(models.Model):
+    """Per prefix and year, the last human case number given (ONB-2026-000123)."""
+
+    prefix = models.CharField(max_length=5)
+    year = models.PositiveIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="counter_prefix_year")]
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    CLOSED = "CLOSED", "Closed"
+
+
+class Case(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ids.case_id, editable=False)
+    number = models.CharField(max_length=32, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cases")
+    playbook = models.ForeignKey(PlaybookVersion, on_delete=models.PROTECT, related_name="cases")
+    state = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    fields = models.JSONField(default=dict)
+    agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agent", "status"]),
+            models.Index(fields=["customer", "opened_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    RESOLVED = "RESOLVED", "Resolved"
+    OVERRIDDEN = "OVERRIDDEN", "Overridden"
+
+
+class Flag(models.Model):
+    """A missing or suspicious profile field that blocks the case until handled."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ids.flag_id, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(max_length=64)
+    field = models.CharField(max_length=64)
+    message = models.TextField()
+    status = models.CharField(max_length=12, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    reason = models.TextField(blank=True)  # why it was overridden
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "code"], name="flag_case_code")]
+
+
+class TimelineEvent(models.Model):
+    """Append-only: services insert rows and nothing updates or deletes them."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
+    type = models.CharField(max_length=40)
+    actor = models.CharField(max_length=100)  # "user:<username>", "system", "worker"
+    payload = models.JSONField(default=dict)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "-id"])]

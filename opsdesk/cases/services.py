@@ -1,0 +1,215 @@
+"""Domain functions for cases: open, dispatch events, transition, assign, flags.
+
+Every change to a case goes through `dispatch`: lock the case, build the
+snapshot, ask the engine, write the decision and its outbox rows in one
+transaction. Messages leave only after commit, through the worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from opsdesk.cases.apply import Applied, apply_decision, move_agent, timeline_row
+from opsdesk.cases.models import (
+    Case,
+    CaseNumberCounter,
+    CaseStatus,
+    Flag,
+    FlagStatus,
+    PlaybookVersion,
+    TimelineEvent,
+)
+from opsdesk.cases.playbooks import playbook_of
+from opsdesk.cases.snapshot import build_snapshot
+from opsdesk.common import clock
+from opsdesk.common.actors import Actor
+from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.customers.models import Customer
+from opsdesk.engine.decide import decide
+from opsdesk.engine.types import Decision, Event
+from opsdesk.playbook.fields import coerce_fields, to_json
+from opsdesk.staff.models import Agent
+from opsdesk.tasks.models import Task, TaskStatus
+
+
+def next_case_number(prefix: str, year: int) -> str:
+    # The UPDATE takes the counter row's lock until commit, so two intakes
+    # never get the same number; the row is created on first use.
+    updated = CaseNumberCounter.objects.filter(prefix=prefix, year=year).update(
+        value=F("value") + 1
+    )
+    if not updated:
+        CaseNumberCounter.objects.get_or_create(prefix=prefix, year=year)
+        CaseNumberCounter.objects.filter(prefix=prefix, year=year).update(value=F("value") + 1)
+    value = CaseNumberCounter.objects.filter(prefix=prefix, year=year).values_list(
+        "value", flat=True
+    )[0]
+    return f"{prefix}-{year}-{value:06d}"
+
+
+def case_open(
+    *,
+    customer: Customer,
+    version: PlaybookVersion,
+    fields: Mapping[str, Any],
+    actor: Actor,
+) -> Case:
+    """Open a case under `version` and run its initial state. Raises ValidationFailed."""
+    pb = playbook_of(version)
+    values, errors = coerce_fields(pb, fields)
+    if errors:
+        raise ValidationFailed({f"fields.{k}": v for k, v in errors.items()})
+    now = clock.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            number=next_case_number(pb.case_prefix, now.year),
+            customer=customer,
+            playbook=version,
+            state="",
+            fields=to_json(values),
+            opened_at=now,
+            updated_at=now,
+        )
+        TimelineEvent.objects.create(
+            customer_id=customer.pk,
+            case=case,
+            type="CASE_OPENED",
+            actor=actor.label,
+            payload={"number": case.number, "playbook": f"{pb.key} v{pb.version}"},
+            at=now,
+        )
+        _decide_and_apply(case, Event("case.opened"), actor, now, fresh=True)
+    return case
+
+
+def _decide_and_apply(
+    case: Case, event: Event, actor: Actor, now: dt.datetime, *, fresh: bool = False
+) -> tuple[Decision, Applied]:
+    pb = playbook_of(case.playbook)
+    decision = decide(pb, build_snapshot(case, pb, fresh=fresh), event, now)
+    if decision.refused:
+        raise Refused(decision.refused)
+    return decision, apply_decision(case, pb, decision, actor, now)
+
+
+def lock_case(case_id: str) -> Case:
+    """The case row, locked until the end of the transaction (PostgreSQL);
+    on SQLite the IMMEDIATE transaction already holds the database's write lock."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "playbook", "agent__calendar", "agent__team__calendar")
+        .get(pk=case_id)
+    )
+
+
+def dispatch(case_id: str, event: Event, actor: Actor) -> tuple[Decision, Applied]:
+    """Run one event through the engine on a locked case. Raises Refused."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if case.status != CaseStatus.OPEN and event.type != "reassess":
+            raise Refused([f"case {case.number} is closed"])
+        return _decide_and_apply(case, event, actor, clock.now())
+
+
+def dispatch_open_cases(customer_id: str, event: Event, actor: Actor) -> None:
+    """Tell every open case of a customer (e.g. a profile change, a document)."""
+    ids = list(
+        Case.objects.filter(customer_id=customer_id, status=CaseStatus.OPEN).values_list(
+            "pk", flat=True
+        )
+    )
+    for case_id in ids:
+        dispatch(case_id, event, actor)
+
+
+def case_transition(case_id: str, to: str, actor: Actor) -> Decision:
+    """A manual transition (a button on the workspace). Raises Refused."""
+    decision, _ = dispatch(case_id, Event("manual", {"to": to}), actor)
+    return decision
+
+
+def case_assign(case_id: str, agent_id: str, actor: Actor, reason: str = "") -> None:
+    """Assign or reassign by hand; writes AGENT_ASSIGNED and moves the open tasks."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        agent = Agent.objects.filter(pk=agent_id, active=True).first()
+        if agent is None:
+            raise ValidationFailed({"agent": ["no active agent with this id"]})
+        if case.agent_id == agent.pk:
+            raise Conflict(f"{case.number} is already assigned to {agent.name}")
+        now = clock.now()
+        previous = case.agent_id
+        move_agent(case, agent.pk)
+        Case.objects.filter(pk=case.pk).update(agent=agent, team_id=case.team_id, updated_at=now)
+        Task.objects.filter(case=case, status=TaskStatus.OPEN, assignee_id=previous).update(
+            assignee=agent
+        )
+        case.agent = agent
+        timeline_row(
+            case,
+            case.customer_id,
+            "AGENT_ASSIGNED",
+            actor,
+            now,
+            agent_id=agent.pk,
+            agent_name=agent.name,
+            previous_agent_id=previous,
+            reason=reason or "assigned by hand",
+        ).save()
+        if case.status == CaseStatus.OPEN:
+            _decide_and_apply(case, Event("agent.assigned", {"agent_id": agent.pk}), actor, now)
+
+
+def flag_resolve(flag_id: str, actor: Actor, *, reason: str = "") -> Flag:
+    """Close a flag: resolved (the problem is gone) or, with a reason, overridden.
+
+    Refuses to mark resolved a flag whose problem is still there: that needs an
+    override with a reason, so the timeline says who accepted what and why.
+    """
+    from opsdesk.cases.snapshot import profile_issues
+
+    with transaction.atomic():
+        flag = Flag.objects.select_related("case__customer").get(pk=flag_id)
+        case = lock_case(flag.case_id)
+        if flag.status != FlagStatus.OPEN:
+            raise Conflict(f"the flag is already {flag.get_status_display().lower()}")
+        still = any(i.code == flag.code for i in profile_issues(case.customer))
+        if still and not reason.strip():
+            raise ValidationFailed(
+                {"reason": ["the problem is still there: fix the field, or override with a reason"]}
+            )
+        now = clock.now()
+        flag.status = FlagStatus.OVERRIDDEN if still else FlagStatus.RESOLVED
+        flag.reason = reason.strip()
+        flag.resolved_at = now
+        flag.resolved_by = actor.user
+        flag.save(update_fields=["status", "reason", "resolved_at", "resolved_by"])
+        timeline_row(
+            case,
+            case.customer_id,
+            "FLAG_OVERRIDDEN" if still else "FLAG_RESOLVED",
+            actor,
+            now,
+            code=flag.code,
+            reason=flag.reason,
+        ).save()
+        if case.status == CaseStatus.OPEN:
+            _decide_and_apply(case, Event("flag.resolved", {"code": flag.code}), actor, now)
+        return flag
+
+
+def flags_recheck(customer: Customer, actor: Actor) -> None:
+    """After a profile edit: resolve the open flags whose problem is gone."""
+    from opsdesk.cases.snapshot import profile_issues
+
+    current = {i.code for i in profile_issues(customer)}
+    open_flags = Flag.objects.filter(
+        case__customer=customer, case__status=CaseStatus.OPEN, status=FlagStatus.OPEN
+    ).exclude(code__in=current)
+    for flag_id in open_flags.values_list("pk", flat=True):
+        flag_resolve(flag_id, actor)

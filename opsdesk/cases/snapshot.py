@@ -1,0 +1,154 @@
+"""Build the engine's view of a case (a CaseSnapshot) from the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from opsdesk.cases.models import Case, Flag, FlagStatus
+from opsdesk.comms.models import DeliveryStatus, Message
+from opsdesk.customers.models import Customer, Document, Order
+from opsdesk.customers.profile import check_profile
+from opsdesk.engine.calendar import BusinessCalendar
+from opsdesk.engine.types import AgentInfo, CaseSnapshot, ProfileIssue
+from opsdesk.playbook.fields import from_json
+from opsdesk.playbook.model import Playbook
+from opsdesk.runtime.models import Timer, TimerStatus
+from opsdesk.staff.models import Agent
+from opsdesk.staff.models import BusinessCalendar as CalendarRow
+from opsdesk.tasks.models import Task, TaskStatus
+
+_NOT_SENT = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
+
+
+def customer_context(c: Customer) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "given_name": c.given_name,
+        "middle_name": c.middle_name,
+        "family_name": c.family_name,
+        "full_name": c.full_name,
+        "phone": c.phone,
+        "whatsapp": c.whatsapp,
+        "email": c.email,
+        "nationality": c.nationality,
+        "language": c.language,
+        "source": c.source,
+    }
+
+
+def profile_issues(c: Customer) -> tuple[ProfileIssue, ...]:
+    problems = check_profile(
+        given_name=c.given_name,
+        middle_name=c.middle_name,
+        family_name=c.family_name,
+        phone=c.phone,
+        phone_raw=c.phone_raw,
+        whatsapp=c.whatsapp,
+        email=c.email,
+        email_raw=c.email_raw,
+        nationality=c.nationality,
+    )
+    return tuple(ProfileIssue(p.code, p.field, p.message) for p in problems)
+
+
+def calendar_of(row: CalendarRow | None) -> BusinessCalendar | None:
+    if row is None:
+        return None
+    return BusinessCalendar.from_dict(
+        {
+            "country": row.country,
+            "subdivision": row.subdivision or None,
+            "timezone": row.timezone,
+            "working_days": row.working_days or [0, 1, 2, 3, 4],
+            "day_start": row.day_start.strftime("%H:%M")
+            if isinstance(row.day_start, dt.time)
+            else row.day_start,
+            "day_end": row.day_end.strftime("%H:%M")
+            if isinstance(row.day_end, dt.time)
+            else row.day_end,
+            "extra_holidays": row.extra_holidays,
+        }
+    )
+
+
+def agent_info(a: Agent) -> AgentInfo:
+    # The agent's own calendar, else the team's; None falls back to the playbook's.
+    row = a.calendar or (a.team.calendar if a.team_id and a.team else None)
+    return AgentInfo(
+        id=a.id,
+        name=a.name,
+        languages=tuple(a.languages),
+        service_types=tuple(a.service_types),
+        capacity=a.capacity,
+        open_work=a.open_cases,
+        calendar=calendar_of(row),
+    )
+
+
+def candidate_agents() -> list[AgentInfo]:
+    agents = Agent.objects.filter(active=True, role__in=("agent", "manager")).select_related(
+        "calendar", "team__calendar"
+    )
+    return [agent_info(a) for a in agents]
+
+
+def order_context(order: Order | None) -> dict[str, Any] | None:
+    if order is None:
+        return None
+    return {
+        "id": order.id,
+        "service_type": order.service_type,
+        "notes": order.notes,
+        "reviewed": order.reviewed_at is not None,
+    }
+
+
+def build_snapshot(case: Case, pb: Playbook, *, fresh: bool = False) -> CaseSnapshot:
+    """`fresh`: the case was created in this transaction, so it has no rows yet."""
+    customer = case.customer
+    agent = case.agent
+    documents = tuple(
+        Document.objects.filter(customer_id=customer.pk).values_list("doc_type", flat=True)
+    )
+    order = Order.objects.filter(customer_id=customer.pk).order_by("-placed_at").first()
+    snap = CaseSnapshot(
+        id=case.id,
+        number=case.number,
+        state=case.state or None,
+        fields=from_json(pb, case.fields),
+        customer=customer_context(customer),
+        agent=agent_info(agent) if agent else None,
+        profile_issues=profile_issues(customer),
+        order=order_context(order),
+        documents=documents,
+        candidates=candidate_agents,
+    )
+    if fresh:
+        return snap
+    flags = list(Flag.objects.filter(case_id=case.pk).values_list("code", "status"))
+    snap.flag_codes = frozenset(code for code, _ in flags)
+    snap.flags_open = sum(1 for _, status in flags if status == FlagStatus.OPEN)
+    tasks: dict[str, str] = {}
+    for key, status in (
+        Task.objects.filter(case_id=case.pk)
+        .exclude(key="")
+        .order_by("created_at")
+        .values_list("key", "status")
+    ):
+        # An open task of a key wins over an older finished one.
+        if tasks.get(key) != TaskStatus.OPEN:
+            tasks[key] = status
+    snap.tasks = tasks
+    snap.sent = frozenset(
+        Message.objects.filter(case_id=case.pk, direction="OUTBOUND")
+        .exclude(template="")
+        .exclude(status__in=_NOT_SENT)
+        .values_list("template", flat=True)
+    )
+    snap.timers = frozenset(
+        Timer.objects.filter(case_id=case.pk, status=TimerStatus.PENDING).values_list(
+            "name", flat=True
+        )
+    )
+    return snap

@@ -1,0 +1,1 @@
+"""Channel adapters: one interface (base), one module per provider, a registry by kind."""

@@ -1,0 +1,61 @@
+"""The communications log: every message in or out, on any channel."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from opsdesk.cases.models import Case
+from opsdesk.common import ids
+from opsdesk.customers.models import Customer
+
+
+class Channel(models.TextChoices):
+    WHATSAPP = "WHATSAPP", "WhatsApp"
+    SMS = "SMS", "SMS"
+    EMAIL = "EMAIL", "Email"
+    VOICE = "VOICE", "Voice"
+    PHONE = "PHONE", "Phone call"
+    PORTAL = "PORTAL", "Portal"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "INBOUND", "Inbound"
+    OUTBOUND = "OUTBOUND", "Outbound"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "QUEUED", "Queued"  # in the outbox, not yet handed to the provider
+    SENT = "SENT", "Sent"  # accepted by the provider
+    DELIVERED = "DELIVERED", "Delivered"
+    READ = "READ", "Read"
+    FAILED = "FAILED", "Failed"
+    UNKNOWN = "UNKNOWN", "Unknown"  # a worker died mid-send; check before resending
+    RECEIVED = "RECEIVED", "Received"  # inbound
+    LOGGED = "LOGGED", "Logged by staff"  # happened outside opsdesk, recorded by hand
+
+
+class Message(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ids.message_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    template = models.CharField(max_length=64, blank=True)  # playbook template key
+    language = models.CharField(max_length=8, blank=True)
+    to_address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    whatsapp_template = models.CharField(max_length=100, blank=True)
+    whatsapp_params = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
+    provider_message_id = models.CharField(max_length=128, blank=True, db_index=True)
+    error = models.TextField(blank=True)
+    actor = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "-created_at"])]

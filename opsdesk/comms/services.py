@@ -1,0 +1,144 @@
+"""Domain functions for communications: send a template, log, receive, delivery status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from opsdesk.cases.apply import timeline_row
+from opsdesk.cases.models import Case, CaseStatus
+from opsdesk.cases.services import dispatch, dispatch_open_cases
+from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
+from opsdesk.common import clock
+from opsdesk.common.actors import Actor
+from opsdesk.common.errors import ValidationFailed
+from opsdesk.customers.models import Customer
+from opsdesk.engine.types import Event
+
+# A provider's status only moves forward; a late "sent" never undoes "read".
+_STATUS_RANK = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.UNKNOWN: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.READ: 4,
+    DeliveryStatus.FAILED: 5,
+}
+
+
+def message_send_template(case_id: str, template: str, actor: Actor) -> Message:
+    """Send one of the playbook's templates now (the communications tab)."""
+    _, applied = dispatch(case_id, Event("send", {"template": template}), actor)
+    return applied.messages[0]
+
+
+def message_log(
+    *,
+    customer_id: str,
+    channel: str,
+    direction: str,
+    body: str,
+    actor: Actor,
+    template: str = "",
+    case_id: str | None = None,
+) -> Message:
+    """Record a message or call that happened outside opsdesk (SOP step 3's "log it")."""
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [f"one of {', '.join(Channel.values)}"]
+    if direction not in Direction.values:
+        errors["direction"] = [f"one of {', '.join(Direction.values)}"]
+    if not body.strip():
+        errors["body"] = ["this field is required"]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        customer = Customer.objects.get(pk=customer_id)
+        case = Case.objects.filter(pk=case_id, customer=customer).first() if case_id else None
+        now = clock.now()
+        message = Message.objects.create(
+            customer=customer,
+            case=case,
+            channel=channel,
+            direction=direction,
+            template=template,
+            body=body.strip(),
+            status=DeliveryStatus.LOGGED,
+            actor=actor.label,
+            created_at=now,
+            updated_at=now,
+        )
+        timeline_row(
+            case, customer.pk, "MESSAGE_LOGGED", actor, now, message_id=message.pk,
+            channel=channel, direction=direction, template=template,
+        ).save()
+        if case is not None and case.status == CaseStatus.OPEN:
+            dispatch(case.pk, Event("message.logged", {"template": template}), actor)
+    return message
+
+
+def message_receive(
+    *, channel: str, from_address: str, body: str, provider_message_id: str, at: dt.datetime,
+    actor: Actor,
+) -> Message | None:
+    """An inbound message from a provider webhook. Idempotent per provider id;
+    None when no customer has that address (the webhook still answers 200)."""
+    with transaction.atomic():
+        if Message.objects.filter(provider_message_id=provider_message_id).exists():
+            return None
+        lookup = {"email": from_address} if channel == Channel.EMAIL else {"phone": from_address}
+        customer = Customer.objects.filter(**lookup).order_by("-created_at").first()
+        if customer is None:
+            return None
+        case = (
+            Case.objects.filter(customer=customer, status=CaseStatus.OPEN)
+            .order_by("-opened_at")
+            .first()
+        )
+        now = clock.now()
+        message = Message.objects.create(
+            customer=customer,
+            case=case,
+            channel=channel,
+            direction=Direction.INBOUND,
+            body=body,
+            status=DeliveryStatus.RECEIVED,
+            provider_message_id=provider_message_id,
+            actor=actor.label,
+            created_at=at,
+            updated_at=now,
+        )
+        timeline_row(
+            case, customer.pk, "MESSAGE_RECEIVED", actor, now, message_id=message.pk,
+            channel=channel,
+        ).save()
+        dispatch_open_cases(customer.pk, Event("message.received", {"channel": channel}), actor)
+    return message
+
+
+def message_status_update(
+    *, message_id: str, provider_message_id: str, status: str, error: str, actor: Actor
+) -> bool:
+    """A provider's delivery report; True when it moved the message forward."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update().filter(pk=message_id).first() if message_id else None
+        ) or Message.objects.select_for_update().filter(
+            provider_message_id=provider_message_id
+        ).first()
+        if message is None or _STATUS_RANK.get(status, -1) <= _STATUS_RANK.get(message.status, -1):
+            return False
+        now = clock.now()
+        message.status, message.updated_at = status, now
+        if provider_message_id and not message.provider_message_id:
+            message.provider_message_id = provider_message_id
+        if error:
+            message.error = error
+        message.save(update_fields=["status", "updated_at", "provider_message_id", "error"])
+        if status == DeliveryStatus.FAILED:
+            timeline_row(
+                message.case, message.customer_id, "MESSAGE_FAILED", actor, now,
+                message_id=message.pk, error=error,
+            ).save()
+    return True

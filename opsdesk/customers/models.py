@@ -1,0 +1,72 @@
+"""Customers, their orders and the documents they provide."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from opsdesk.common import ids
+
+
+class Source(models.TextChoices):
+    APP_WEB = "APP_WEB", "App / web onboarding"
+    STAFF = "STAFF", "Created by staff"
+    API = "API", "Integration API"
+    WHATSAPP = "WHATSAPP", "WhatsApp"
+    REFERRAL = "REFERRAL", "Referral"
+
+
+class Customer(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ids.customer_id, editable=False)
+    # Name as printed in the passport.
+    given_name = models.CharField(max_length=100)
+    middle_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=20, blank=True, db_index=True)  # E.164 or empty
+    phone_raw = models.CharField(max_length=40, blank=True)  # as typed, when not E.164
+    whatsapp = models.BooleanField(default=False)
+    email = models.CharField(max_length=254, blank=True)  # normalized, or empty
+    email_raw = models.CharField(max_length=254, blank=True)
+    nationality = models.CharField(max_length=2, blank=True)  # ISO 3166-1 alpha-2
+    language = models.CharField(max_length=8, default="en")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["family_name", "given_name"])]
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_name, self.middle_name, self.family_name) if p)
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Order(models.Model):
+    """What the customer ordered (e.g. through app-web) before a case existed."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ids.order_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
+    service_type = models.CharField(max_length=50)
+    notes = models.TextField(blank=True)
+    placed_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class Document(models.Model):
+    """A document the customer provided (uploaded via app-web or received by staff)."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ids.document_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(max_length=120)
+    file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
+    received_at = models.DateTimeField()
+    source = models.CharField(max_length=20, default="APP_WEB")

@@ -1,0 +1,341 @@
+"""The engine: `decide(playbook, snapshot, event, now) -> Decision`.
+
+No Django, no I/O, no clock: the same inputs always give the same decision,
+which is what lets tests, replays and the simulator run on a virtual clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from typing import Any
+
+from opsdesk.engine.assignment import choose_agent
+from opsdesk.engine.calendar import BusinessCalendar
+from opsdesk.engine.types import (
+    Assignment,
+    CaseSnapshot,
+    Decision,
+    Event,
+    FlagToRaise,
+    MessageToSend,
+    TaskToOpen,
+    TimelineEntry,
+    TimerToSet,
+)
+from opsdesk.playbook.expressions import evaluate, render
+from opsdesk.playbook.model import (
+    PRIORITY_ORDER,
+    Action,
+    Assign,
+    Branch,
+    CancelTimer,
+    Duration,
+    Note,
+    OpenTask,
+    Playbook,
+    RaiseFlags,
+    Send,
+    SetField,
+    SetTimer,
+    Transition,
+)
+
+# Automatic transitions may chain (a -> b -> c); a longer chain is a playbook loop.
+MAX_CHAIN = 25
+
+
+class EngineError(RuntimeError):
+    """A playbook that passed its checks still failed at run time (e.g. a loop)."""
+
+
+def decide(pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime) -> Decision:
+    return _Run(pb, snap, event, now).run()
+
+
+@lru_cache(maxsize=256)
+def _calendar(spec: str) -> BusinessCalendar:
+    return BusinessCalendar.from_dict(json.loads(spec))
+
+
+def playbook_calendar(pb: Playbook) -> BusinessCalendar:
+    return _calendar(json.dumps(pb.calendar, sort_keys=True, default=str))
+
+
+def due_after(duration: Duration, now: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:
+    if duration.business_days is not None:
+        return calendar.add_business_days(now, duration.business_days)
+    if duration.business_hours is not None:
+        return calendar.add_business_hours(now, duration.business_hours)
+    delta = dt.timedelta(
+        days=duration.days or 0, hours=duration.hours or 0, minutes=duration.minutes or 0
+    )
+    return now + delta
+
+
+class _Run:
+    """One decision in the making: a working copy of the case that actions update."""
+
+    def __init__(self, pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime):
+        self.pb, self.snap, self.event, self.now = pb, snap, event, now
+        self.d = Decision(state_from=snap.state)
+        self.state = snap.state
+        self.agent = snap.agent
+        self.fields = dict(snap.fields)
+        self.flags_open = snap.flags_open
+        self.flag_codes = set(snap.flag_codes)
+        self.tasks = dict(snap.tasks)
+        self.sent = set(snap.sent)
+        self.timers = set(snap.timers)
+        self._context: dict[str, Any] | None = None
+        self.calendar = playbook_calendar(pb)
+
+    # --- context --------------------------------------------------------------
+
+    def context(self) -> dict[str, Any]:
+        if self._context is None:
+            local_today = self.calendar.local_date(self.now)
+            ctx: dict[str, Any] = {
+                "case": {"id": self.snap.id, "number": self.snap.number, "state": self.state},
+                "customer": self.snap.customer,
+                "agent": self.agent.as_context() if self.agent else None,
+                "fields": self.fields,
+                "catalogs": self.pb.catalogs,
+                "flags_open": self.flags_open,
+                "sent": sorted(self.sent),
+                "tasks": self.tasks,
+                "order": self.snap.order,
+                "documents": list(self.snap.documents),
+                "timers": sorted(self.timers),
+                "today": local_today,
+                "now": self.now,
+                "event": {"type": self.event.type, **self.event.data},
+            }
+            for name, expr in self.pb.computed.items():
+                ctx[name] = evaluate(expr, ctx)
+            self._context = ctx
+        return self._context
+
+    def changed(self) -> None:
+        self._context = None
+
+    def holds(self, expr: str) -> bool:
+        return bool(evaluate(expr, self.context()))
+
+    def note(self, type_: str, **payload: Any) -> None:
+        self.d.timeline.append(TimelineEntry(type_, payload))
+
+    # --- the run --------------------------------------------------------------
+
+    def run(self) -> Decision:
+        etype = self.event.type
+        if etype == "case.opened":
+            self.enter(self.pb.initial_state)
+        elif etype == "task.complete":
+            if not self.complete_task(self.event.data.get("key") or ""):
+                return self.d
+        elif etype == "manual":
+            if not self.manual(str(self.event.data.get("to", ""))):
+                return self.d
+        elif etype == "send":
+            if not self.send(str(self.event.data.get("template", "")), requested=True):
+                return self.d
+        elif etype == "open_task":
+            key = str(self.event.data.get("key", ""))
+            if key not in self.pb.tasks:
+                return self.refuse(f"no task {key!r} in the playbook")
+            self.open_task(key)
+        elif etype == "reassess":
+            pass  # only the automatic transitions below
+        else:
+            self.on_event(etype)
+        self.settle()
+        if self.state != self.snap.state:
+            self.d.state_to = self.state
+        return self.d
+
+    def refuse(self, *reasons: str) -> bool:
+        self.d = Decision(state_from=self.snap.state, refused=list(reasons))
+        return False
+
+    def enter(self, state: str) -> None:
+        previous, self.state = self.state, state
+        self.changed()
+        if previous is not None:
+            self.note("STATE_CHANGED", **{"from": previous, "to": state})
+        for action in self.pb.states[state].on_enter:
+            self.act(action)
+
+    def take(self, tr: Transition) -> None:
+        for action in tr.do:
+            self.act(action)
+        if tr.to is not None and tr.to != self.state:
+            self.enter(tr.to)
+
+    def on_event(self, etype: str) -> None:
+        for tr in self.pb.states[self.state].transitions if self.state else ():
+            if tr.on == etype and (tr.when is None or self.holds(tr.when)):
+                self.take(tr)
+                return
+
+    def settle(self) -> None:
+        for _ in range(MAX_CHAIN):
+            if self.state is None:
+                return
+            auto = [t for t in self.pb.states[self.state].transitions if t.on is None]
+            chosen = next((t for t in auto if t.when and self.holds(t.when)), None)
+            if chosen is None or (chosen.to in (None, self.state)):
+                if chosen is not None and chosen.to is None:
+                    raise EngineError(f"automatic transition in {self.state!r} has no `to`")
+                return
+            self.take(chosen)
+        raise EngineError(f"automatic transitions loop beyond {MAX_CHAIN} steps")
+
+    def manual(self, to: str) -> bool:
+        state = self.pb.states[self.state] if self.state else None
+        tr = next((t for t in state.transitions if t.on == "manual" and t.to == to), None)
+        if state is None or tr is None:
+            return self.refuse(f"no manual transition to {to!r} from {self.state!r}")
+        if tr.when is not None and not self.holds(tr.when):
+            return self.refuse(f"{tr.label}: not allowed yet ({tr.when})")
+        self.take(tr)
+        return True
+
+    def complete_task(self, key: str) -> bool:
+        spec = self.pb.tasks.get(key)
+        if spec is not None:
+            unmet = [r.message for r in spec.complete_requires if not self.holds(r.when)]
+            if unmet:
+                return self.refuse(*unmet)
+        if key:
+            self.d.tasks_to_complete.append(key)
+            self.tasks[key] = "DONE"
+            self.changed()
+        for action in spec.on_complete if spec else ():
+            self.act(action)
+        self.on_event("task.completed")
+        return True
+
+    # --- actions --------------------------------------------------------------
+
+    def act(self, action: Action) -> None:
+        if isinstance(action, RaiseFlags):
+            self.raise_flags()
+        elif isinstance(action, Assign):
+            self.assign(action)
+        elif isinstance(action, Send):
+            self.send(action.send)
+        elif isinstance(action, OpenTask):
+            self.open_task(action.open_task)
+        elif isinstance(action, SetTimer):
+            due = due_after(action.set_timer.after, self.now, self.calendar)
+            self.d.timers_to_set.append(TimerToSet(action.set_timer.name, due))
+            self.timers.add(action.set_timer.name)
+            self.note("TIMER_SET", name=action.set_timer.name, due_at=due.isoformat())
+        elif isinstance(action, CancelTimer):
+            if action.cancel_timer in self.timers:
+                self.timers.discard(action.cancel_timer)
+                self.d.timers_to_cancel.append(action.cancel_timer)
+                self.note("TIMER_CANCELLED", name=action.cancel_timer)
+        elif isinstance(action, SetField):
+            value = evaluate(action.set_field.value, self.context())
+            self.fields[action.set_field.field] = value
+            self.d.fields_to_set[action.set_field.field] = value
+            self.note("FIELD_SET", field=action.set_field.field, value=value)
+        elif isinstance(action, Note):
+            self.note("NOTE", text=render(action.note, self.context()))
+        elif isinstance(action, Branch):
+            for inner in action.then if self.holds(action.if_) else action.else_:
+                self.act(inner)
+        self.changed()
+
+    def raise_flags(self) -> None:
+        wanted = set(self.pb.profile_checks)
+        for issue in self.snap.profile_issues:
+            if (wanted and issue.code not in wanted) or issue.code in self.flag_codes:
+                continue
+            self.flag_codes.add(issue.code)
+            self.flags_open += 1
+            self.d.flags.append(FlagToRaise(issue.code, issue.field, issue.message))
+            self.note("FLAG_RAISED", code=issue.code, field=issue.field, message=issue.message)
+
+    def assign(self, action: Assign) -> None:
+        spec = action.assign
+        service_type = self.fields.get(spec.service_type_field)
+        agent, reason = choose_agent(
+            self.snap.candidates(),
+            service_type=service_type,
+            language=self.language(),
+            match=spec.match,
+        )
+        if agent is None:
+            self.note("ASSIGNMENT_FAILED", reason=reason)
+            return
+        self.agent = agent
+        self.d.assignment = Assignment(agent.id, agent.name, reason)
+        self.note("AGENT_ASSIGNED", agent_id=agent.id, agent_name=agent.name, reason=reason)
+
+    def language(self) -> str:
+        lang = self.snap.customer.get("language") or ""
+        return lang if lang in self.pb.languages else self.pb.default_language
+
+    def channel_address(self, channel: str) -> str:
+        c = self.snap.customer
+        if channel == "WHATSAPP":
+            return c.get("phone", "") if c.get("whatsapp") else ""
+        if channel in ("SMS", "VOICE"):
+            return c.get("phone", "")
+        return c.get("email", "")
+
+    def send(self, key: str, requested: bool = False) -> bool:
+        tpl = self.pb.templates.get(key)
+        if tpl is None:
+            return self.refuse(f"no template {key!r} in the playbook")
+        channel = next((ch for ch in tpl.channels if self.channel_address(ch)), None)
+        if channel is None:
+            reason = f"the customer has no {' or '.join(tpl.channels).lower()} address"
+            if requested:
+                return self.refuse(f"cannot send {key!r}: {reason}")
+            self.note("MESSAGE_NOT_SENT", template=key, reason=reason)
+            return True
+        lang, ctx = self.language(), self.context()
+        message = MessageToSend(
+            template=key,
+            channel=channel,
+            to=self.channel_address(channel),
+            language=lang,
+            body=render(tpl.text[lang], ctx),
+            subject=render(tpl.subject[lang], ctx) if lang in tpl.subject else "",
+            whatsapp_template=tpl.whatsapp.name if tpl.whatsapp and channel == "WHATSAPP" else "",
+            whatsapp_params=tuple(render(p, ctx) for p in tpl.whatsapp.params)
+            if tpl.whatsapp and channel == "WHATSAPP"
+            else (),
+        )
+        self.d.messages.append(message)
+        self.sent.add(key)
+        self.note("MESSAGE_QUEUED", template=key, channel=channel, index=len(self.d.messages) - 1)
+        return True
+
+    def open_task(self, key: str) -> None:
+        if self.tasks.get(key) == "OPEN":
+            return  # one open task per playbook task key
+        spec, ctx = self.pb.tasks[key], self.context()
+        priority = spec.priority
+        for rule in spec.raise_priority:
+            if self.holds(rule.when) and PRIORITY_ORDER[rule.to] > PRIORITY_ORDER[priority]:
+                priority = rule.to
+        assignee = self.agent if spec.assignee == "case_agent" else None
+        calendar = (assignee.calendar if assignee else None) or self.calendar
+        task = TaskToOpen(
+            key=key,
+            title=render(spec.title, ctx),
+            description=render(spec.description, ctx),
+            priority=priority,
+            due_at=due_after(spec.due, self.now, calendar) if spec.due else None,
+            assignee_id=assignee.id if assignee else None,
+            checklist=tuple(spec.checklist),
+        )
+        self.d.tasks_to_open.append(task)
+        self.tasks[key] = "OPEN"
+        self.note("TASK_CREATED", key=key, index=len(self.d.tasks_to_open) - 1)

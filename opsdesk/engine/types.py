@@ -1,0 +1,137 @@
+"""What the engine reads (a case snapshot and an event) and what it returns (a Decision).
+
+Plain dataclasses: the shell builds them from the database, the simulator and
+tests build them by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsdesk.engine.calendar import BusinessCalendar
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    service_types: tuple[str, ...] = ()
+    capacity: int = 10
+    open_work: int = 0
+    calendar: BusinessCalendar | None = None
+
+    def as_context(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "languages": list(self.languages)}
+
+
+@dataclass(frozen=True)
+class ProfileIssue:
+    code: str
+    field: str
+    message: str
+
+
+@dataclass
+class CaseSnapshot:
+    """Everything the engine may know about one case, as of `now`."""
+
+    id: str
+    number: str
+    state: str | None  # None before the case has entered its initial state
+    fields: dict[str, Any]
+    customer: dict[str, Any]
+    agent: AgentInfo | None = None
+    flags_open: int = 0
+    flag_codes: frozenset[str] = frozenset()  # every flag ever raised on the case
+    profile_issues: tuple[ProfileIssue, ...] = ()
+    tasks: dict[str, str] = field(default_factory=dict)  # playbook task key -> status
+    sent: frozenset[str] = frozenset()  # template keys sent or logged
+    order: dict[str, Any] | None = None
+    documents: tuple[str, ...] = ()  # document types the customer has provided
+    timers: frozenset[str] = frozenset()  # pending timer names
+    # A port, not data: the shell loads candidate agents only when an assign runs.
+    candidates: Callable[[], list[AgentInfo]] = list
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # "case.opened", "task.complete", "manual", "timer.<name>", ...
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# --- the decision -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    type: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FlagToRaise:
+    code: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    agent_id: str
+    agent_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MessageToSend:
+    template: str
+    channel: str
+    to: str
+    language: str
+    body: str
+    subject: str = ""
+    whatsapp_template: str = ""
+    whatsapp_params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskToOpen:
+    key: str
+    title: str
+    description: str
+    priority: str
+    due_at: dt.datetime | None
+    assignee_id: str | None
+    checklist: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimerToSet:
+    name: str
+    due_at: dt.datetime
+
+
+@dataclass
+class Decision:
+    """The outcome of one event. When `refused` is non-empty, nothing else applies."""
+
+    refused: list[str] = field(default_factory=list)
+    state_from: str | None = None
+    state_to: str | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    flags: list[FlagToRaise] = field(default_factory=list)
+    assignment: Assignment | None = None
+    messages: list[MessageToSend] = field(default_factory=list)
+    tasks_to_open: list[TaskToOpen] = field(default_factory=list)
+    tasks_to_complete: list[str] = field(default_factory=list)
+    timers_to_set: list[TimerToSet] = field(default_factory=list)
+    timers_to_cancel: list[str] = field(default_factory=list)
+    fields_to_set: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed_state(self) -> bool:
+        return self.state_to is not None and self.state_to != self.state_from

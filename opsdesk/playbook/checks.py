@@ -1,0 +1,243 @@
+"""Checks that need the whole playbook: references, reachability, template variables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from opsdesk.engine.calendar import BusinessCalendar
+from opsdesk.playbook.expressions import (
+    CONTEXT_NAMES,
+    ExpressionError,
+    attributes_of,
+    compile_expression,
+    compile_template,
+    unknown_names,
+)
+from opsdesk.playbook.loader import Problem
+from opsdesk.playbook.events import KNOWN_EVENTS, TIMER_EVENT_PREFIX
+from opsdesk.playbook.model import (
+    Action,
+    Branch,
+    CancelTimer,
+    Note,
+    OpenTask,
+    Playbook,
+    Send,
+    SetField,
+    SetTimer,
+)
+
+PROFILE_CHECK_CODES = frozenset(
+    {
+        "name_missing",
+        "name_not_passport_like",
+        "phone_missing",
+        "phone_no_country_code",
+        "phone_invalid",
+        "phone_not_whatsapp",
+        "email_missing",
+        "email_invalid",
+        "nationality_missing",
+        "nationality_invalid",
+    }
+)
+
+
+def check(pb: Playbook) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _check_header(pb)
+    problems += _check_states(pb)
+    problems += _check_templates(pb)
+    problems += _check_tasks(pb)
+    problems += _check_sources(pb)
+    return problems
+
+
+def _check_header(pb: Playbook) -> list[Problem]:
+    out = []
+    if pb.default_language not in pb.languages:
+        out.append(Problem("default_language", f"{pb.default_language!r} is not in languages"))
+    try:
+        BusinessCalendar.from_dict(pb.calendar)
+    except ValueError as exc:
+        out.append(Problem("calendar", str(exc)))
+    for i, code in enumerate(pb.profile_checks):
+        if code not in PROFILE_CHECK_CODES:
+            out.append(
+                Problem(
+                    f"profile_checks[{i}]",
+                    f"unknown check {code!r}; known: {', '.join(sorted(PROFILE_CHECK_CODES))}",
+                )
+            )
+    field = pb.assignment.service_type_field
+    if "service_type" in pb.assignment.match and field not in pb.fields:
+        out.append(Problem("assignment.service_type_field", f"no field {field!r} in fields"))
+    return out
+
+
+def _walk(path: str, actions: list[Action]) -> Iterator[tuple[str, Action]]:
+    for i, action in enumerate(actions):
+        yield f"{path}[{i}]", action
+        if isinstance(action, Branch):
+            yield from _walk(f"{path}[{i}].then", action.then)
+            yield from _walk(f"{path}[{i}].else", action.else_)
+
+
+def _actions(pb: Playbook) -> Iterator[tuple[str, Action]]:
+    """Every action with its YAML path, branches included."""
+    for name, state in pb.states.items():
+        yield from _walk(f"states.{name}.on_enter", state.on_enter)
+        for t, tr in enumerate(state.transitions):
+            yield from _walk(f"states.{name}.transitions[{t}].do", tr.do)
+    for key, task in pb.tasks.items():
+        yield from _walk(f"tasks.{key}.on_complete", task.on_complete)
+
+
+def _check_states(pb: Playbook) -> list[Problem]:
+    out = []
+    initial = [name for name, s in pb.states.items() if s.initial]
+    if len(initial) != 1:
+        out.append(Problem("states", f"exactly one state is initial; found {len(initial)}"))
+    timers_set = {a.set_timer.name for _, a in _actions(pb) if isinstance(a, SetTimer)}
+    for name, state in pb.states.items():
+        if state.final and state.transitions:
+            out.append(Problem(f"states.{name}", "a final state has no transitions"))
+        if not state.final and not any(t.to for t in state.transitions):
+            out.append(
+                Problem(f"states.{name}", "dead end: not final and no transition leaves it")
+            )
+        for t, tr in enumerate(state.transitions):
+            path = f"states.{name}.transitions[{t}]"
+            if tr.to is not None and tr.to not in pb.states:
+                out.append(Problem(f"{path}.to", f"no state {tr.to!r}"))
+            if tr.on is not None and tr.on not in KNOWN_EVENTS:
+                timer = tr.on.removeprefix(TIMER_EVENT_PREFIX)
+                if not tr.on.startswith(TIMER_EVENT_PREFIX):
+                    out.append(
+                        Problem(
+                            f"{path}.on",
+                            f"unknown event {tr.on!r}; known: {', '.join(sorted(KNOWN_EVENTS))}"
+                            f", {TIMER_EVENT_PREFIX}<name>",
+                        )
+                    )
+                elif timer not in timers_set:
+                    out.append(Problem(f"{path}.on", f"no action sets a timer {timer!r}"))
+            if tr.on == "manual" and not tr.label:
+                out.append(Problem(f"{path}.label", "a manual transition needs a label"))
+    for path, action in _actions(pb):
+        if isinstance(action, Send) and action.send not in pb.templates:
+            out.append(Problem(f"{path}.send", f"no template {action.send!r}"))
+        elif isinstance(action, OpenTask) and action.open_task not in pb.tasks:
+            out.append(Problem(f"{path}.open_task", f"no task {action.open_task!r}"))
+        elif isinstance(action, CancelTimer) and action.cancel_timer not in timers_set:
+            out.append(
+                Problem(f"{path}.cancel_timer", f"no action sets a timer {action.cancel_timer!r}")
+            )
+        elif isinstance(action, SetField) and action.set_field.field not in pb.fields:
+            out.append(Problem(f"{path}.set_field.field", f"no field {action.set_field.field!r}"))
+    if len(initial) == 1:
+        out += _check_reachable(pb, initial[0])
+    return out
+
+
+def _check_reachable(pb: Playbook, start: str) -> list[Problem]:
+    seen, todo = {start}, [start]
+    while todo:
+        for tr in pb.states[todo.pop()].transitions:
+            if tr.to and tr.to in pb.states and tr.to not in seen:
+                seen.add(tr.to)
+                todo.append(tr.to)
+    return [
+        Problem(f"states.{name}", f"unreachable from the initial state {start!r}")
+        for name in pb.states
+        if name not in seen
+    ]
+
+
+def _check_templates(pb: Playbook) -> list[Problem]:
+    out = []
+    for key, tpl in pb.templates.items():
+        for lang in pb.languages:
+            if lang not in tpl.text:
+                out.append(Problem(f"templates.{key}.text", f"no text in language {lang!r}"))
+        for lang in set(tpl.text) - set(pb.languages):
+            out.append(Problem(f"templates.{key}.text.{lang}", "not one of the languages"))
+        if "EMAIL" in tpl.channels:
+            for lang in pb.languages:
+                if lang not in tpl.subject:
+                    out.append(
+                        Problem(f"templates.{key}.subject", f"email needs a subject in {lang!r}")
+                    )
+    return out
+
+
+def _check_tasks(pb: Playbook) -> list[Problem]:
+    out = []
+    for key, task in pb.tasks.items():
+        if task.priority == "URGENT" and task.raise_priority:
+            out.append(Problem(f"tasks.{key}.raise_priority", "URGENT cannot be raised"))
+    return out
+
+
+def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
+    """Every Jinja source in the playbook: (path, source, is_expression)."""
+    for name, expr in pb.computed.items():
+        yield f"computed.{name}", expr, True
+    for key, tpl in pb.templates.items():
+        for lang, text in tpl.text.items():
+            yield f"templates.{key}.text.{lang}", text, False
+        for lang, text in tpl.subject.items():
+            yield f"templates.{key}.subject.{lang}", text, False
+        if tpl.whatsapp:
+            for i, p in enumerate(tpl.whatsapp.params):
+                yield f"templates.{key}.whatsapp.params[{i}]", p, False
+    for key, task in pb.tasks.items():
+        yield f"tasks.{key}.title", task.title, False
+        yield f"tasks.{key}.description", task.description, False
+        for i, rule in enumerate(task.raise_priority):
+            yield f"tasks.{key}.raise_priority[{i}].when", rule.when, True
+        for i, req in enumerate(task.complete_requires):
+            yield f"tasks.{key}.complete_requires[{i}].when", req.when, True
+    for name, state in pb.states.items():
+        for t, tr in enumerate(state.transitions):
+            if tr.when:
+                yield f"states.{name}.transitions[{t}].when", tr.when, True
+    for path, action in _actions(pb):
+        if isinstance(action, SetField):
+            yield f"{path}.set_field.value", action.set_field.value, True
+        elif isinstance(action, Note):
+            yield f"{path}.note", action.note, False
+        elif isinstance(action, Branch):
+            yield f"{path}.if", action.if_, True
+
+
+def _check_sources(pb: Playbook) -> list[Problem]:
+    out = []
+    computed_order = list(pb.computed)
+    for path, source, is_expr in _sources(pb):
+        try:
+            if is_expr:
+                compile_expression(source)
+            else:
+                compile_template(source)
+        except ExpressionError as exc:
+            out.append(Problem(path, str(exc)))
+            continue
+        known = set(CONTEXT_NAMES)
+        if path.startswith("computed."):
+            # A computed value sees only the ones defined before it.
+            known |= set(computed_order[: computed_order.index(path.split(".", 1)[1])])
+        else:
+            known |= set(pb.computed)
+        for name in unknown_names(source, known, expression=is_expr):
+            out.append(Problem(path, f"unknown variable {name!r}"))
+        for attr in attributes_of(source, "fields", expression=is_expr):
+            if attr not in pb.fields:
+                out.append(Problem(path, f"no field {attr!r} (fields: {', '.join(pb.fields)})"))
+        for attr in attributes_of(source, "catalogs", expression=is_expr):
+            if attr not in pb.catalogs:
+                out.append(Problem(path, f"no catalog {attr!r}"))
+        for attr in attributes_of(source, "tasks", expression=is_expr):
+            if attr not in pb.tasks:
+                out.append(Problem(path, f"no task {attr!r}"))
+    return out

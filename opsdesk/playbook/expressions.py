@@ -1,0 +1,120 @@
+"""Sandboxed Jinja2 for playbook guards (expressions) and message texts (templates).
+
+A playbook is data written by operations staff, so it runs in Jinja's sandbox
+with StrictUndefined: a misspelt name fails loudly instead of rendering empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# Names every guard and template may use; see docs/user-guide.md "Context".
+CONTEXT_NAMES: frozenset[str] = frozenset(
+    {
+        "case",
+        "customer",
+        "agent",
+        "fields",
+        "catalogs",
+        "flags_open",
+        "sent",
+        "tasks",
+        "order",
+        "documents",
+        "timers",
+        "today",
+        "now",
+        "event",
+    }
+)
+
+
+def _days_until(day: dt.date | None, today: dt.date) -> int | None:
+    return None if day is None else (day - today).days
+
+
+def _make_env() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=False,  # messages are plain text; HTML escaping happens at display
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["days_until"] = _days_until
+    env.filters["bullet_lines"] = lambda items: "\n".join(f"- {i}" for i in items)
+    return env
+
+
+ENV = _make_env()
+
+
+class ExpressionError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(source: str) -> Callable[..., Any]:
+    """Compile a guard once; the cache makes repeated playbook loads cheap."""
+    try:
+        return ENV.compile_expression(source, undefined_to_none=False)
+    except Exception as exc:  # jinja2 raises TemplateSyntaxError and friends
+        raise ExpressionError(f"invalid expression {source!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=4096)
+def compile_template(source: str) -> Any:
+    try:
+        return ENV.from_string(source)
+    except Exception as exc:
+        raise ExpressionError(f"invalid template: {exc}") from exc
+
+
+def evaluate(source: str, context: dict[str, Any]) -> Any:
+    try:
+        return compile_expression(source)(**context)
+    except ExpressionError:
+        raise
+    except Exception as exc:
+        raise ExpressionError(f"{source!r} failed: {exc}") from exc
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    try:
+        return compile_template(source).render(context)
+    except ExpressionError:
+        raise
+    except Exception as exc:
+        raise ExpressionError(f"template failed: {exc}") from exc
+
+
+def _parse(source: str, expression: bool) -> nodes.Template:
+    text = "{{ (" + source + ") }}" if expression else source
+    return ENV.parse(text)
+
+
+def unknown_names(source: str, known: Iterable[str], *, expression: bool) -> list[str]:
+    """Top-level names used by `source` that the context will not have."""
+    tree = _parse(source, expression)
+    known_set = set(known) | set(ENV.globals)
+    return sorted(meta.find_undeclared_variables(tree) - known_set)
+
+
+def attributes_of(source: str, name: str, *, expression: bool) -> list[str]:
+    """Attributes read from `name` (`fields.deadline` -> "deadline"), for reference checks."""
+    tree = _parse(source, expression)
+    found: list[str] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if isinstance(target, nodes.Name) and target.name == name:
+            if isinstance(node, nodes.Getattr):
+                found.append(node.attr)
+            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                found.append(node.arg.value)
+    return found

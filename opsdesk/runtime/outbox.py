@@ -1,0 +1,166 @@
+"""Dispatch outbox rows through the channel adapters.
+
+Claim (commit) -> send -> record (commit). A row whose claim expired while
+SENDING means a worker died after handing the message to the provider or just
+before: resending could deliver it twice, so it is parked as DEAD with the
+message UNKNOWN, for an operator to check and retry. Adapters that say a
+resend is harmless (`resend_safe`, e.g. dev) go back to PENDING instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+
+from opsdesk.cases.apply import timeline_row
+from opsdesk.comms.adapters.base import AdapterError, OutboundMessage, WhatsAppTemplate
+from opsdesk.comms.adapters.registry import get_adapter
+from opsdesk.comms.models import DeliveryStatus, Message
+from opsdesk.common import clock
+from opsdesk.common.actors import WORKER
+from opsdesk.runtime.models import OutboxItem, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
+    """Exponential with jitter, 5 s doubling to at most an hour; a provider's
+    Retry-After wins when it is longer."""
+    base = min(5 * 2 ** (attempts - 1), 3600)
+    seconds = base * (0.8 + 0.4 * random.random())
+    return dt.timedelta(seconds=max(seconds, retry_after or 0))
+
+
+def reap_expired(now: dt.datetime) -> int:
+    with transaction.atomic():
+        stuck = list(
+            OutboxItem.objects.select_for_update()
+            .filter(status=OutboxStatus.SENDING, lease_until__lt=now)
+            .select_related("message")
+        )
+        for item in stuck:
+            if item.message is not None and getattr(
+                get_adapter(item.message.channel), "resend_safe", False
+            ):
+                item.status, item.lease_until = OutboxStatus.PENDING, None
+                item.save(update_fields=["status", "lease_until"])
+                continue
+            item.status = OutboxStatus.DEAD
+            item.last_error = "a worker stopped while sending; delivery unknown, check before retry"
+            item.save(update_fields=["status", "last_error"])
+            if item.message is not None:
+                _message_failed(item.message, item.last_error, now, DeliveryStatus.UNKNOWN)
+    return len(stuck)
+
+
+def claim(now: dt.datetime, worker: str, limit: int) -> list[int]:
+    lease = now + dt.timedelta(seconds=settings.OPSDESK_SEND_LEASE_SECONDS)
+    with transaction.atomic():
+        qs = OutboxItem.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+        # Compare-and-set on status: on SQLite (no SKIP LOCKED) two workers
+        # selecting the same row still claim it only once.
+        claimed = []
+        for pk in ids:
+            if OutboxItem.objects.filter(pk=pk, status=OutboxStatus.PENDING).update(
+                status=OutboxStatus.SENDING, lease_until=lease, claimed_by=worker
+            ):
+                claimed.append(pk)
+    return claimed
+
+
+def _outbound(message: Message) -> OutboundMessage:
+    return OutboundMessage(
+        idempotency_key=message.pk,
+        channel=message.channel,
+        to=message.to_address,
+        body=message.body,
+        language=message.language or "en",
+        subject=message.subject,
+        whatsapp_template=WhatsAppTemplate(
+            message.whatsapp_template, message.language, tuple(message.whatsapp_params)
+        )
+        if message.whatsapp_template
+        else None,
+    )
+
+
+def _message_failed(message: Message, error: str, now: dt.datetime, status: str) -> None:
+    Message.objects.filter(pk=message.pk).update(status=status, error=error, updated_at=now)
+    timeline_row(
+        None, message.customer_id, "MESSAGE_FAILED", WORKER, now, message_id=message.pk,
+        error=error,
+    ).save()
+
+
+def send_one(item_id: int) -> str:
+    """Send a claimed item; returns its new status."""
+    item = OutboxItem.objects.select_related("message").get(pk=item_id)
+    message = item.message
+    assert message is not None
+    try:
+        result = get_adapter(message.channel).send(_outbound(message))
+    except AdapterError as exc:
+        return _record_error(item, exc, clock.now())
+    now = clock.now()
+    with transaction.atomic():
+        done = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.DONE, done_at=now, attempts=item.attempts + 1, last_error=""
+        )
+        if not done:
+            return OutboxStatus.DEAD  # reaped meanwhile; the reaper recorded it
+        status = DeliveryStatus.DELIVERED if result.delivered else DeliveryStatus.SENT
+        Message.objects.filter(pk=message.pk).filter(
+            Q(status=DeliveryStatus.QUEUED) | Q(status=DeliveryStatus.UNKNOWN)
+        ).update(
+            status=status,
+            provider_message_id=result.provider_message_id,
+            sent_at=now,
+            updated_at=now,
+        )
+        timeline_row(
+            None, message.customer_id, "MESSAGE_SENT", WORKER, now, message_id=message.pk,
+            channel=message.channel, template=message.template,
+        ).save()
+    return OutboxStatus.DONE
+
+
+def _record_error(item: OutboxItem, exc: AdapterError, now: dt.datetime) -> str:
+    attempts = item.attempts + 1
+    error = f"{exc.code + ': ' if exc.code else ''}{exc}"
+    give_up = not exc.retryable or attempts >= settings.OPSDESK_MAX_SEND_ATTEMPTS
+    with transaction.atomic():
+        if give_up:
+            OutboxItem.objects.filter(pk=item.pk).update(
+                status=OutboxStatus.DEAD, attempts=attempts, last_error=error
+            )
+            assert item.message is not None
+            _message_failed(item.message, error, now, DeliveryStatus.FAILED)
+            return OutboxStatus.DEAD
+        OutboxItem.objects.filter(pk=item.pk).update(
+            status=OutboxStatus.PENDING,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=now + backoff(attempts, exc.retry_after),
+            lease_until=None,
+        )
+    log.warning("send %s failed (attempt %s), will retry: %s", item.pk, attempts, error)
+    return OutboxStatus.PENDING
+
+
+def dispatch_due(now: dt.datetime, worker: str, limit: int = 50) -> int:
+    reap_expired(now)
+    ids = claim(now, worker, limit)
+    for item_id in ids:
+        try:
+            send_one(item_id)
+        except Exception:
+            log.exception("outbox item %s failed unexpectedly", item_id)
+    return len(ids)

@@ -1,0 +1,317 @@
+"""A local stand-in for the WhatsApp Cloud API's POST /{phone_number_id}/messages.
+
+It checks requests as strictly as Meta does (stricter on unknown keys), answers
+with Meta-shaped bodies, and can be told to fail or stall, so adapter and worker
+tests exercise the real wire format without leaving the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_TOP_LEVEL_KEYS = frozenset(
+    {
+        "messaging_product",
+        "recipient_type",
+        "to",
+        "type",
+        "text",
+        "template",
+        "context",
+        "biz_opaque_callback_data",
+    }
+)
+_COMPONENT_TYPES = frozenset({"header", "body", "button", "footer"})
+_DEFAULT_FAILURES: dict[int, tuple[int, str]] = {
+    400: (100, "Invalid parameter"),
+    401: (190, "Invalid OAuth access token - Cannot parse access token"),
+    429: (130429, "Rate limit hit"),
+    500: (131000, "Something went wrong"),
+    503: (131016, "Service unavailable"),
+}
+
+
+class BadRequest(Exception):
+    """A request shape the Cloud API would reject with code 100."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """Every request that reached the server, accepted or not."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+    client_port: int  # same port on consecutive requests = connection reused
+
+
+@dataclass(frozen=True)
+class _Failure:
+    status: int
+    code: int
+    message: str
+    retry_after: str | None
+
+
+class FakeWhatsAppCloud:
+    def __init__(
+        self,
+        *,
+        phone_number_id: str = "106540352242922",
+        token: str = "test-access-token",
+        version: str = "v21.0",
+    ) -> None:
+        self.phone_number_id = phone_number_id
+        self.token = token
+        self.version = version
+        self.requests: list[dict[str, Any]] = []  # parsed bodies of accepted (200) requests
+        self.received: list[Received] = []  # everything, including rejected ones
+        self._failures: list[_Failure] = []
+        self._delays: list[float] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        # A short poll interval keeps shutdown() (once per test) from costing 0.5 s.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """The API base to configure the adapter with, e.g. http://127.0.0.1:PORT/v21.0."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/{self.version}"
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.url}/{self.phone_number_id}/messages"
+
+    def start(self) -> FakeWhatsAppCloud:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wake stalled handlers so shutdown is prompt
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeWhatsAppCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        code: int | None = None,
+        message: str | None = None,
+        count: int = 1,
+        retry_after: float | str | None = None,
+    ) -> None:
+        """Answer the next `count` well-formed requests with a Cloud API error."""
+        default_code, default_message = _DEFAULT_FAILURES.get(status, (1, "An unknown error"))
+        failure = _Failure(
+            status=status,
+            code=default_code if code is None else code,
+            message=default_message if message is None else message,
+            retry_after=None if retry_after is None else str(retry_after),
+        )
+        with self._lock:
+            self._failures.extend([failure] * count)
+
+    def delay_next(self, seconds: float, *, count: int = 1) -> None:
+        """Stall the next `count` requests before answering (for client timeouts)."""
+        with self._lock:
+            self._delays.extend([seconds] * count)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.received.clear()
+            self._failures.clear()
+            self._delays.clear()
+
+    def handle(self, received: Received) -> _Reply:
+        method, path, headers, raw = received.method, received.path, received.headers, received.body
+        with self._lock:
+            self.received.append(received)
+            delay = self._delays.pop(0) if self._delays else 0.0
+        if delay and self._stopping.wait(delay):
+            return _Reply(503, _error(131016, "Service unavailable"))
+        try:
+            self._check_route(method, path)
+            if headers.get("authorization") != f"Bearer {self.token}":
+                return _Reply(401, _error(190, _DEFAULT_FAILURES[401][1]))
+            body = self._check_body(headers, raw)
+        except BadRequest as exc:
+            return _Reply(400, _error(100, f"(#100) {exc}"))
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+            if failure is None:
+                self.requests.append(body)
+        if failure is not None:
+            extra = {"Retry-After": failure.retry_after} if failure.retry_after else {}
+            return _Reply(failure.status, _error(failure.code, failure.message), extra)
+        return _Reply(200, _accepted(body))
+
+    def _check_route(self, method: str, path: str) -> None:
+        expected = f"/{self.version}/{self.phone_number_id}/messages"
+        if path != expected:
+            raise BadRequest(f"Unsupported request: no endpoint at {path}")
+        if method != "POST":
+            raise BadRequest(f"Unsupported {method} request on {path}")
+
+    def _check_body(self, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+        content_type = headers.get("content-type", "").split(";")[0].strip()
+        if content_type != "application/json":
+            raise BadRequest(f"Content-Type must be application/json, got {content_type!r}")
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadRequest("request body is not valid JSON") from exc
+        if not isinstance(body, dict):
+            raise BadRequest("request body must be a JSON object")
+        check_message_body(body)
+        return body
+
+
+def check_message_body(body: dict[str, Any]) -> None:
+    """Raise BadRequest unless `body` is a well-formed text or template message."""
+    unknown = set(body) - _TOP_LEVEL_KEYS
+    if unknown:
+        raise BadRequest(f"Unexpected key(s): {', '.join(sorted(unknown))}")
+    if body.get("messaging_product") != "whatsapp":
+        raise BadRequest("The parameter messaging_product is required and must be 'whatsapp'")
+    if body.get("recipient_type", "individual") != "individual":
+        raise BadRequest("recipient_type must be 'individual'")
+    to = body.get("to")
+    if not isinstance(to, str) or not re.fullmatch(r"[0-9]{1,15}", to):
+        raise BadRequest(f"Invalid parameter 'to': {to!r}")
+    opaque = body.get("biz_opaque_callback_data")
+    if opaque is not None and (not isinstance(opaque, str) or len(opaque) > 512):
+        raise BadRequest("biz_opaque_callback_data must be a string of at most 512 characters")
+    kind = body.get("type", "text")  # Meta defaults type to text
+    if kind == "text":
+        _check_text(body)
+    elif kind == "template":
+        _check_template(body)
+    else:
+        raise BadRequest(f"Unsupported message type {kind!r}")
+
+
+def _check_text(body: dict[str, Any]) -> None:
+    text = body.get("text")
+    if "template" in body or not isinstance(text, dict):
+        raise BadRequest("The parameter text is required for a text message")
+    if set(text) - {"body", "preview_url"}:
+        raise BadRequest(
+            f"Unexpected key(s) in text: {sorted(set(text) - {'body', 'preview_url'})}"
+        )
+    if not isinstance(text.get("body"), str) or not text["body"].strip():
+        raise BadRequest("The parameter text['body'] is required and must be a non-empty string")
+    if len(text["body"]) > 4096:
+        raise BadRequest("text['body'] is longer than 4096 characters")
+    if not isinstance(text.get("preview_url", False), bool):
+        raise BadRequest("text['preview_url'] must be a boolean")
+
+
+def _check_template(body: dict[str, Any]) -> None:
+    template = body.get("template")
+    if "text" in body or not isinstance(template, dict):
+        raise BadRequest("The parameter template is required for a template message")
+    if set(template) - {"name", "language", "components"}:
+        raise BadRequest("Unexpected key(s) in template")
+    if not isinstance(template.get("name"), str) or not template["name"]:
+        raise BadRequest("The parameter template['name'] is required")
+    language = template.get("language")
+    if not isinstance(language, dict) or not isinstance(language.get("code"), str):
+        raise BadRequest("The parameter template['language']['code'] is required")
+    if not language["code"] or set(language) - {"code", "policy"}:
+        raise BadRequest("template['language'] is malformed")
+    components = template.get("components", [])
+    if not isinstance(components, list):
+        raise BadRequest("template['components'] must be a list")
+    for component in components:
+        if not isinstance(component, dict) or component.get("type") not in _COMPONENT_TYPES:
+            raise BadRequest("each template component needs a valid 'type'")
+        parameters = component.get("parameters", [])
+        if not isinstance(parameters, list):
+            raise BadRequest("component['parameters'] must be a list")
+        for param in parameters:
+            if not isinstance(param, dict) or param.get("type") != "text":
+                raise BadRequest("this fake only supports text parameters")
+            if not isinstance(param.get("text"), str) or not param["text"]:
+                raise BadRequest("a text parameter needs a non-empty 'text'")
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] | None = None
+
+
+def _error(code: int, message: str) -> dict[str, Any]:
+    error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code}
+    if code == 131047:
+        error["error_data"] = {
+            "messaging_product": "whatsapp",
+            "details": "Message failed to send because more than 24 hours have passed",
+        }
+    error["fbtrace_id"] = "A" + secrets.token_hex(10)
+    return {"error": error}
+
+
+def _accepted(body: dict[str, Any]) -> dict[str, Any]:
+    # Real wamids are base64 of a small protobuf-ish blob; the shape is what matters.
+    blob = b"\x15\x02\x00\x11\x18\x12" + secrets.token_bytes(18)
+    message: dict[str, Any] = {"id": "wamid." + base64.b64encode(blob).decode()}
+    if body.get("type") == "template":
+        message["message_status"] = "accepted"
+    return {
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+        "messages": [message],
+    }
+
+
+def _handler_for(server: FakeWhatsAppCloud) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like graph.facebook.com
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            port = self.client_address[1]
+            reply = server.handle(Received(self.command, self.path, headers, raw, port))
+            payload = json.dumps(reply.body).encode()
+            try:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in (reply.headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client timed out and hung up: expected in timeout tests
+
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output clean
+
+    return Handler
