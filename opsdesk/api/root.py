@@ -1,12 +1,22 @@
-"""The REST API under /api/v1/, assembled from each app's router."""
+"""The REST API under /api/v1/, assembled from the routers of this package."""
 
 from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from opsdesk.api import cases, customers, errors, tasks, webhooks
+
 api = NinjaAPI(
     title="opsdesk API",
     version="1",
-    description="Run service-operations SOPs as code. See docs/api.md.",
+    description=(
+        "Run service-operations SOPs as code. Integrations authenticate with "
+        "`Authorization: Bearer <token>`; the staff UI uses its session. See docs/api.md."
+    ),
     urls_namespace="api",
 )
+errors.install(api)
+api.add_router("", customers.router)
+api.add_router("", cases.router)
+api.add_router("", tasks.router)
+api.add_router("", webhooks.router)
