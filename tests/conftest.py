@@ -81,3 +81,6 @@ def frozen_clock() -> Iterator[Any]:
     clock.set_now(BEFORE_REPUBLIC_DAY)
     yield clock
     clock.set_now(None)
+
+
+pytest_plugins = ["tests.fakes.fixtures"]

@@ -7,4 +7,12 @@ os.environ.setdefault("OPSDESK_ALLOW_INSECURE_KEY", "1")
 
 from opsdesk.settings import *  # noqa: E402, F403
 
+# A file, not SQLite's default in-memory test database, so that worker
+# subprocesses in the crash tests see the same data as the test.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per test process, so concurrent runs never share a test database.
+    _name = f"{DATABASES['default']['NAME']}.test-{os.getpid()}"  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": _name}  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast in tests only
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
@@ -47,17 +47,17 @@ def assign(request: HttpRequest, case_id: str, payload: AssignIn) -> Any:
 
 
 @router.post("/cases/{case_id}/messages", response={201: MessageOut, **ERRORS})
-def send(request: HttpRequest, case_id: str, payload: SendIn) -> tuple[int, Any]:
+def send(request: HttpRequest, case_id: str, payload: SendIn) -> Status[Any]:
     """Send one of the playbook's templates to the customer now."""
     case = lookups.case(request, case_id, "case.act")
-    return 201, message_send_template(case.pk, payload.template, lookups.actor(request))
+    return Status(201, message_send_template(case.pk, payload.template, lookups.actor(request)))
 
 
 @router.post("/cases/{case_id}/tasks", response={201: TaskOut, **ERRORS})
-def add_task(request: HttpRequest, case_id: str, payload: TaskIn) -> tuple[int, Any]:
+def add_task(request: HttpRequest, case_id: str, payload: TaskIn) -> Status[Any]:
     """Open a playbook task marked `manual` (by `key`) or an ad-hoc task (by `title`)."""
     case = lookups.case(request, case_id, "case.act")
-    return 201, task_create(case_id=case.pk, actor=lookups.actor(request), **payload.dict())
+    return Status(201, task_create(case_id=case.pk, actor=lookups.actor(request), **payload.dict()))
 
 
 @router.post("/flags/{flag_id}/resolve", response={200: FlagOut, **ERRORS})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
@@ -57,13 +57,13 @@ def customer_out(c: Customer) -> dict[str, Any]:
 
 
 @router.post("/customers", response={201: CustomerOut, **ERRORS})
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict[str, Any]]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
     """Create a customer; every playbook triggered by `customer.created` opens a case."""
     restrict(request.user, "customer.create")
     data = payload.model_dump()
     data["order"] = payload.order.model_dump() if payload.order else None
     customer = customer_create(CustomerInput(**data), lookups.actor(request))
-    return 201, customer_out(customer)
+    return Status(201, customer_out(customer))
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
@@ -95,18 +95,18 @@ def messages(
 
 
 @router.post("/customers/{customer_id}/messages/log", response={201: MessageOut, **ERRORS})
-def log_message(request: HttpRequest, customer_id: str, payload: LogIn) -> tuple[int, Any]:
+def log_message(request: HttpRequest, customer_id: str, payload: LogIn) -> Status[Any]:
     """Record a message or call that happened outside opsdesk."""
     c = lookups.customer(request, customer_id, "case.act")
     if payload.case_id and not Case.objects.filter(pk=payload.case_id, customer=c).exists():
-        return 404, {"detail": "not found"}
-    return 201, message_log(customer_id=c.pk, actor=lookups.actor(request), **payload.dict())
+        return Status(404, {"detail": "not found"})
+    return Status(
+        201, message_log(customer_id=c.pk, actor=lookups.actor(request), **payload.dict())
+    )
 
 
 @router.post("/customers/{customer_id}/documents", response={201: dict, **ERRORS})
-def add_document(request: HttpRequest, customer_id: str, payload: DocumentIn) -> tuple[int, Any]:
+def add_document(request: HttpRequest, customer_id: str, payload: DocumentIn) -> Status[Any]:
     c = lookups.customer(request, customer_id, "case.act")
     doc = document_receive(c.pk, payload.doc_type, lookups.actor(request))
-    return 201, {"id": doc.id, "doc_type": doc.doc_type}
-
-
+    return Status(201, {"id": doc.id, "doc_type": doc.doc_type})

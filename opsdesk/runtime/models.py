@@ -56,6 +56,9 @@ class OutboxItem(models.Model):
     next_attempt_at = models.DateTimeField()
     lease_until = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=100, blank=True)
+    # Set just before the provider is called: a claim that expires with this
+    # empty was never attempted and is safe to hand out again.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)

@@ -1,9 +1,10 @@
 """Dispatch outbox rows through the channel adapters.
 
-Claim (commit) -> send -> record (commit). A row whose claim expired while
-SENDING means a worker died after handing the message to the provider or just
-before: resending could deliver it twice, so it is parked as DEAD with the
-message UNKNOWN, for an operator to check and retry. Adapters that say a
+Claim a batch (commit) -> for each: mark the attempt (commit) -> send ->
+record (commit). A claim that expired before its attempt was marked was never
+sent and goes back to PENDING. One that expired after means a worker died
+while the provider had it: resending could deliver it twice, so it is parked
+as DEAD with the message UNKNOWN, for an operator to check and retry. Adapters that say a
 resend is harmless (`resend_safe`, e.g. dev) go back to PENDING instead.
 """
 
@@ -39,16 +40,17 @@ def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
 def reap_expired(now: dt.datetime) -> int:
     with transaction.atomic():
         stuck = list(
-            OutboxItem.objects.select_for_update()
+            OutboxItem.objects.select_for_update(of=("self",))
             .filter(status=OutboxStatus.SENDING, lease_until__lt=now)
             .select_related("message")
         )
         for item in stuck:
-            if item.message is not None and getattr(
-                get_adapter(item.message.channel), "resend_safe", False
+            if item.attempt_started_at is None or (
+                item.message is not None
+                and getattr(get_adapter(item.message.channel), "resend_safe", False)
             ):
-                item.status, item.lease_until = OutboxStatus.PENDING, None
-                item.save(update_fields=["status", "lease_until"])
+                item.status, item.lease_until, item.attempt_started_at = "PENDING", None, None
+                item.save(update_fields=["status", "lease_until", "attempt_started_at"])
                 continue
             item.status = OutboxStatus.DEAD
             item.last_error = "a worker stopped while sending; delivery unknown, check before retry"
@@ -105,6 +107,11 @@ def send_one(item_id: int) -> str:
     item = OutboxItem.objects.select_related("message").get(pk=item_id)
     message = item.message
     assert message is not None
+    started = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
+        attempt_started_at=clock.now()
+    )
+    if not started:
+        return OutboxStatus.PENDING  # the claim expired and was handed back meanwhile
     try:
         result = get_adapter(message.channel).send(_outbound(message))
     except AdapterError as exc:
@@ -150,6 +157,7 @@ def _record_error(item: OutboxItem, exc: AdapterError, now: dt.datetime) -> str:
             last_error=error,
             next_attempt_at=now + backoff(attempts, exc.retry_after),
             lease_until=None,
+            attempt_started_at=None,
         )
     log.warning("send %s failed (attempt %s), will retry: %s", item.pk, attempts, error)
     return OutboxStatus.PENDING
