@@ -10,6 +10,7 @@ from django.test import Client
 
 from opsdesk.cases.models import Case, TimelineEvent
 from opsdesk.customers.models import Customer
+from opsdesk.staff.models import Agent
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,8 @@ def api(client: Client, staff: Any) -> Client:
 def test_app_web_creates_a_customer_and_the_sop_runs(
     api: Client, onboarding: Any, staff: Any, frozen_clock: Any
 ) -> None:
+    # Ayşe and John both handle immigration in English; Ayşe already has a case.
+    Agent.objects.filter(pk=staff.ayse.pk).update(open_cases=1)
     r = api.post("/api/v1/customers", NEW_CUSTOMER, content_type="application/json", **bearer(staff.token))
     assert r.status_code == 201, r.content
     body = r.json()
