@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "opsdesk.tasks",
     "opsdesk.comms",
     "opsdesk.runtime",
+    "opsdesk.api",
     "opsdesk.web",
 ]
 
