@@ -51,20 +51,39 @@ def staff(db: Any) -> Staff:
     team = Team.objects.create(name="Istanbul", calendar=calendar)
     other = Team.objects.create(name="Izmir", calendar=calendar)
     ayse = agent_create(
-        username="ayse", name="Ayşe Yılmaz", password="pw-ayse-123", team=team,
-        languages=["tr", "en"], service_types=["immigration"], capacity=20,
+        username="ayse",
+        name="Ayşe Yılmaz",
+        password="pw-ayse-123",
+        team=team,
+        languages=["tr", "en"],
+        service_types=["immigration"],
+        capacity=20,
     )
     john = agent_create(
-        username="john", name="John Carter", password="pw-john-123", team=team,
-        languages=["en"], service_types=["immigration", "insurance"], capacity=20,
+        username="john",
+        name="John Carter",
+        password="pw-john-123",
+        team=team,
+        languages=["en"],
+        service_types=["immigration", "insurance"],
+        capacity=20,
     )
     manager = agent_create(
-        username="maria", name="Maria Manager", password="pw-maria-123", team=team,
-        role="manager", languages=["en", "tr"], service_types=[],
+        username="maria",
+        name="Maria Manager",
+        password="pw-maria-123",
+        team=team,
+        role="manager",
+        languages=["en", "tr"],
+        service_types=[],
     )
     outsider = agent_create(
-        username="olga", name="Olga Outsider", password="pw-olga-123", team=other,
-        languages=["en"], service_types=["insurance"],
+        username="olga",
+        name="Olga Outsider",
+        password="pw-olga-123",
+        team=other,
+        languages=["en"],
+        service_types=["insurance"],
     )
     integration = agent_create(
         username="app-web", name="App-web onboarding", password=None, role="integration"

@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("OPSDESK_ALLOW_INSECURE_KEY", "1")
 
-from opsdesk.settings import *  # noqa: E402, F403
+from opsdesk.settings import *  # noqa: F403
 
 # A file, not SQLite's default in-memory test database, so that worker
 # subprocesses in the crash tests see the same data as the test.

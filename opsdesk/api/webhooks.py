@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from opsdesk.common.actors import Actor
 from opsdesk.comms.adapters.whatsapp_webhook import (
     InboundMessage,
     StatusUpdate,
@@ -16,7 +17,6 @@ from opsdesk.comms.adapters.whatsapp_webhook import (
     verify_signature,
 )
 from opsdesk.comms.services import message_receive, message_status_update
-from opsdesk.common.actors import Actor
 
 router = Router(tags=["webhooks"])
 WHATSAPP = Actor("whatsapp")

@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import F
 
 from opsdesk.cases.models import Case, CaseStatus, Flag, TimelineEvent
-from opsdesk.comms.models import DeliveryStatus, Direction, Message
 from opsdesk.common.actors import Actor
+from opsdesk.comms.models import DeliveryStatus, Direction, Message
 from opsdesk.engine.types import Decision
 from opsdesk.playbook.fields import to_json
 from opsdesk.playbook.model import Playbook
@@ -110,7 +110,10 @@ def apply_decision(
         Timer.objects.filter(case=case, name__in=names, status=TimerStatus.PENDING).update(
             status=TimerStatus.CANCELLED
         )
-    timers = [Timer(case=case, name=t.name, due_at=t.due_at, created_at=now) for t in decision.timers_to_set]
+    timers = [
+        Timer(case=case, name=t.name, due_at=t.due_at, created_at=now)
+        for t in decision.timers_to_set
+    ]
 
     for entry in decision.timeline:
         payload = dict(entry.payload)

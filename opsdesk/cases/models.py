@@ -38,7 +38,12 @@ class CaseNumberCounter(models.Model):
     value = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="counter_prefix_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="counter_prefix_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.value}"
 
 
 class CaseStatus(models.TextChoices):
@@ -97,6 +102,9 @@ class Flag(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="flag_case_code")]
 
+    def __str__(self) -> str:
+        return f"{self.code} ({self.status})"
+
 
 class TimelineEvent(models.Model):
     """Append-only: services insert rows and nothing updates or deletes them."""
@@ -112,3 +120,6 @@ class TimelineEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["customer", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.at:%Y-%m-%d %H:%M}"

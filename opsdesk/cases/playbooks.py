@@ -58,7 +58,9 @@ def playbook_install(source: str) -> tuple[PlaybookVersion, bool]:
 
 
 def playbook_install_dir(directory: Path) -> list[tuple[PlaybookVersion, bool]]:
-    return [playbook_install(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.yaml"))]
+    return [
+        playbook_install(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.yaml"))
+    ]
 
 
 def active_versions_for(trigger: str) -> list[tuple[PlaybookVersion, Playbook]]:

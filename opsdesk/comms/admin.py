@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from opsdesk.comms.models import Message
 from opsdesk.common.admin import ReadOnlyAdmin
+from opsdesk.comms.models import Message
 
 
 @admin.register(Message)

@@ -59,3 +59,6 @@ class Message(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["customer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.direction} {self.template or self.pk}"

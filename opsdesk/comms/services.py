@@ -9,10 +9,10 @@ from django.db import transaction
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case, CaseStatus
 from opsdesk.cases.services import dispatch, dispatch_open_cases
-from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import ValidationFailed
+from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
 from opsdesk.customers.models import Customer
 from opsdesk.engine.types import Event
 
@@ -70,8 +70,15 @@ def message_log(
             updated_at=now,
         )
         timeline_row(
-            case, customer.pk, "MESSAGE_LOGGED", actor, now, message_id=message.pk,
-            channel=channel, direction=direction, template=template,
+            case,
+            customer.pk,
+            "MESSAGE_LOGGED",
+            actor,
+            now,
+            message_id=message.pk,
+            channel=channel,
+            direction=direction,
+            template=template,
         ).save()
         if case is not None and case.status == CaseStatus.OPEN:
             dispatch(case.pk, Event("message.logged", {"template": template}), actor)
@@ -79,7 +86,12 @@ def message_log(
 
 
 def message_receive(
-    *, channel: str, from_address: str, body: str, provider_message_id: str, at: dt.datetime,
+    *,
+    channel: str,
+    from_address: str,
+    body: str,
+    provider_message_id: str,
+    at: dt.datetime,
     actor: Actor,
 ) -> Message | None:
     """An inbound message from a provider webhook. Idempotent per provider id;
@@ -110,7 +122,12 @@ def message_receive(
             updated_at=now,
         )
         timeline_row(
-            case, customer.pk, "MESSAGE_RECEIVED", actor, now, message_id=message.pk,
+            case,
+            customer.pk,
+            "MESSAGE_RECEIVED",
+            actor,
+            now,
+            message_id=message.pk,
             channel=channel,
         ).save()
         dispatch_open_cases(customer.pk, Event("message.received", {"channel": channel}), actor)
@@ -123,7 +140,9 @@ def message_status_update(
     """A provider's delivery report; True when it moved the message forward."""
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update().filter(pk=message_id).first() if message_id else None
+            Message.objects.select_for_update().filter(pk=message_id).first()
+            if message_id
+            else None
         ) or Message.objects.select_for_update().filter(
             provider_message_id=provider_message_id
         ).first()
@@ -138,7 +157,12 @@ def message_status_update(
         message.save(update_fields=["status", "updated_at", "provider_message_id", "error"])
         if status == DeliveryStatus.FAILED:
             timeline_row(
-                message.case, message.customer_id, "MESSAGE_FAILED", actor, now,
-                message_id=message.pk, error=error,
+                message.case,
+                message.customer_id,
+                "MESSAGE_FAILED",
+                actor,
+                now,
+                message_id=message.pk,
+                error=error,
             ).save()
     return True

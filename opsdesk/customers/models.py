@@ -39,12 +39,12 @@ class Customer(models.Model):
     class Meta:
         indexes = [models.Index(fields=["family_name", "given_name"])]
 
+    def __str__(self) -> str:
+        return self.full_name
+
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.given_name, self.middle_name, self.family_name) if p)
-
-    def __str__(self) -> str:
-        return self.full_name
 
 
 class Order(models.Model):
@@ -60,6 +60,9 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    def __str__(self) -> str:
+        return f"{self.service_type} ({self.pk})"
+
 
 class Document(models.Model):
     """A document the customer provided (uploaded via app-web or received by staff)."""
@@ -70,3 +73,6 @@ class Document(models.Model):
     file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
     received_at = models.DateTimeField()
     source = models.CharField(max_length=20, default="APP_WEB")
+
+    def __str__(self) -> str:
+        return self.doc_type

@@ -180,14 +180,21 @@ def order_review(order_id: str, actor: Actor, *, service_type: str, notes: str) 
         order.reviewed_at, order.reviewed_by = now, actor.user
         order.save(update_fields=["service_type", "notes", "reviewed_at", "reviewed_by"])
         timeline_row(
-            None, order.customer_id, "ORDER_REVIEWED", actor, now, order_id=order.pk,
+            None,
+            order.customer_id,
+            "ORDER_REVIEWED",
+            actor,
+            now,
+            order_id=order.pk,
             service_type=service_type,
         ).save()
         dispatch_open_cases(order.customer_id, Event("order.reviewed"), actor)
     return order
 
 
-def document_receive(customer_id: str, doc_type: str, actor: Actor, *, file: Any = None) -> Document:
+def document_receive(
+    customer_id: str, doc_type: str, actor: Actor, *, file: Any = None
+) -> Document:
     doc_type = doc_type.strip()
     if not doc_type:
         raise ValidationFailed({"doc_type": ["this field is required"]})
@@ -198,7 +205,13 @@ def document_receive(customer_id: str, doc_type: str, actor: Actor, *, file: Any
             doc.file = file
         doc.save()
         timeline_row(
-            None, customer_id, "DOCUMENT_RECEIVED", actor, now, document_id=doc.pk, doc_type=doc_type
+            None,
+            customer_id,
+            "DOCUMENT_RECEIVED",
+            actor,
+            now,
+            document_id=doc.pk,
+            doc_type=doc_type,
         ).save()
         dispatch_open_cases(customer_id, Event("document.received", {"doc_type": doc_type}), actor)
     return doc

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from opsdesk.engine.calendar import BusinessCalendar
+from opsdesk.playbook.events import KNOWN_EVENTS, TIMER_EVENT_PREFIX
 from opsdesk.playbook.expressions import (
     CONTEXT_NAMES,
     ExpressionError,
@@ -14,7 +15,6 @@ from opsdesk.playbook.expressions import (
     unknown_names,
 )
 from opsdesk.playbook.loader import Problem
-from opsdesk.playbook.events import KNOWN_EVENTS, TIMER_EVENT_PREFIX
 from opsdesk.playbook.model import (
     Action,
     Branch,
@@ -103,9 +103,7 @@ def _check_states(pb: Playbook) -> list[Problem]:
         if state.final and state.transitions:
             out.append(Problem(f"states.{name}", "a final state has no transitions"))
         if not state.final and not any(t.to for t in state.transitions):
-            out.append(
-                Problem(f"states.{name}", "dead end: not final and no transition leaves it")
-            )
+            out.append(Problem(f"states.{name}", "dead end: not final and no transition leaves it"))
         for t, tr in enumerate(state.transitions):
             path = f"states.{name}.transitions[{t}]"
             if tr.to is not None and tr.to not in pb.states:

@@ -199,7 +199,6 @@ class TaskSpec(Node):
     manual: bool = False  # staff may open it from the workspace
 
 
-
 class Transition(Node):
     """Leave the state when `on` happens (or after any event, if `on` is absent) and `when` holds.
 
@@ -212,7 +211,6 @@ class Transition(Node):
     when: str | None = None
     label: str = ""
     do: list[Action] = []
-
 
     @model_validator(mode="after")
     def _something(self) -> Transition:
@@ -229,7 +227,6 @@ class StateSpec(Node):
     final: bool = False
     on_enter: list[Action] = []
     transitions: list[Transition] = []
-
 
 
 class Trigger(Node):

@@ -35,6 +35,9 @@ class Timer(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.name} due {self.due_at:%Y-%m-%d %H:%M}"
+
 
 class OutboxStatus(models.TextChoices):
     PENDING = "PENDING", "Pending"
@@ -65,3 +68,6 @@ class OutboxItem(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

@@ -19,11 +19,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from opsdesk.cases.apply import timeline_row
+from opsdesk.common import clock
+from opsdesk.common.actors import WORKER
 from opsdesk.comms.adapters.base import AdapterError, OutboundMessage, WhatsAppTemplate
 from opsdesk.comms.adapters.registry import get_adapter
 from opsdesk.comms.models import DeliveryStatus, Message
-from opsdesk.common import clock
-from opsdesk.common.actors import WORKER
 from opsdesk.runtime.models import OutboxItem, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,12 @@ def _outbound(message: Message) -> OutboundMessage:
 def _message_failed(message: Message, error: str, now: dt.datetime, status: str) -> None:
     Message.objects.filter(pk=message.pk).update(status=status, error=error, updated_at=now)
     timeline_row(
-        None, message.customer_id, "MESSAGE_FAILED", WORKER, now, message_id=message.pk,
+        None,
+        message.customer_id,
+        "MESSAGE_FAILED",
+        WORKER,
+        now,
+        message_id=message.pk,
         error=error,
     ).save()
 
@@ -133,8 +138,14 @@ def send_one(item_id: int) -> str:
             updated_at=now,
         )
         timeline_row(
-            None, message.customer_id, "MESSAGE_SENT", WORKER, now, message_id=message.pk,
-            channel=message.channel, template=message.template,
+            None,
+            message.customer_id,
+            "MESSAGE_SENT",
+            WORKER,
+            now,
+            message_id=message.pk,
+            channel=message.channel,
+            template=message.template,
         ).save()
     return OutboxStatus.DONE
 

@@ -96,8 +96,14 @@ def task_create(
                 created_at=now,
             )
             timeline_row(
-                case, case.customer_id, "TASK_CREATED", actor, now, task_id=task.pk,
-                title=task.title, due_at=due_at.isoformat() if due_at else None,
+                case,
+                case.customer_id,
+                "TASK_CREATED",
+                actor,
+                now,
+                task_id=task.pk,
+                title=task.title,
+                due_at=due_at.isoformat() if due_at else None,
             ).save()
         _decide_and_apply(case, Event("task.created", {"key": key, "task_id": task.pk}), actor, now)
     return task

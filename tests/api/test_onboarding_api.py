@@ -43,7 +43,9 @@ def test_app_web_creates_a_customer_and_the_sop_runs(
 ) -> None:
     # Ayşe and John both handle immigration in English; Ayşe already has a case.
     Agent.objects.filter(pk=staff.ayse.pk).update(open_cases=1)
-    r = api.post("/api/v1/customers", NEW_CUSTOMER, content_type="application/json", **bearer(staff.token))
+    r = api.post(
+        "/api/v1/customers", NEW_CUSTOMER, content_type="application/json", **bearer(staff.token)
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["id"].startswith("cus_")
@@ -87,7 +89,9 @@ def test_app_web_creates_a_customer_and_the_sop_runs(
         content_type="application/json",
     )
     assert r.status_code == 200
-    r = api.post(f"/api/v1/cases/{case['id']}/tasks", {"key": "follow_up"}, content_type="application/json")
+    r = api.post(
+        f"/api/v1/cases/{case['id']}/tasks", {"key": "follow_up"}, content_type="application/json"
+    )
     assert r.status_code == 201
     r = api.post(f"/api/v1/tasks/{task_id}/complete")
     assert r.status_code == 200
@@ -129,12 +133,16 @@ def test_no_token_or_a_wrong_token_is_refused(api: Client, onboarding: Any, staf
 
 
 def test_integration_cannot_act_on_cases(api: Client, onboarding: Any, staff: Any) -> None:
-    r = api.post("/api/v1/customers", NEW_CUSTOMER, content_type="application/json", **bearer(staff.token))
+    r = api.post(
+        "/api/v1/customers", NEW_CUSTOMER, content_type="application/json", **bearer(staff.token)
+    )
     case_id = r.json()["cases"][0]["id"]
     before = TimelineEvent.objects.count()
     r = api.post(
-        f"/api/v1/cases/{case_id}/transitions", {"to": "withdrawn"},
-        content_type="application/json", **bearer(staff.token),
+        f"/api/v1/cases/{case_id}/transitions",
+        {"to": "withdrawn"},
+        content_type="application/json",
+        **bearer(staff.token),
     )
     assert r.status_code == 403
     assert TimelineEvent.objects.count() == before
@@ -142,11 +150,15 @@ def test_integration_cannot_act_on_cases(api: Client, onboarding: Any, staff: An
 
 
 def test_another_teams_agent_sees_nothing(api: Client, onboarding: Any, staff: Any) -> None:
-    r = api.post("/api/v1/customers", NEW_CUSTOMER, content_type="application/json", **bearer(staff.token))
+    r = api.post(
+        "/api/v1/customers", NEW_CUSTOMER, content_type="application/json", **bearer(staff.token)
+    )
     customer_id = r.json()["id"]
     api.force_login(staff.outsider.user)
     assert api.get(f"/api/v1/customers/{customer_id}").status_code == 404
-    r = api.patch(f"/api/v1/customers/{customer_id}", {"given_name": "X"}, content_type="application/json")
+    r = api.patch(
+        f"/api/v1/customers/{customer_id}", {"given_name": "X"}, content_type="application/json"
+    )
     assert r.status_code == 404
     assert Customer.objects.get(pk=customer_id).given_name == "Sarah"
 

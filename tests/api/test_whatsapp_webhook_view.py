@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from opsdesk.comms.models import Message
 from opsdesk.common.actors import Actor
+from opsdesk.comms.models import Message
 from opsdesk.customers.services import CustomerInput, customer_create
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,9 @@ def envelope(value: dict[str, Any]) -> bytes:
     return json.dumps(
         {
             "object": "whatsapp_business_account",
-            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}],
+            "entry": [
+                {"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}
+            ],
         }
     ).encode()
 
@@ -43,7 +45,10 @@ def inbound(text: str, wamid: str = "wamid.IN1") -> bytes:
     return envelope(
         {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "metadata": {
+                "display_phone_number": "15550783881",
+                "phone_number_id": "106540352242922",
+            },
             "contacts": [{"profile": {"name": "Mehmet"}, "wa_id": "905321234567"}],
             "messages": [
                 {
@@ -76,9 +81,13 @@ def customer(onboarding: Any, staff: Any) -> Any:
 
 
 def test_handshake(client: Client) -> None:
-    ok = client.get(URL, {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "42"})
+    ok = client.get(
+        URL, {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "42"}
+    )
     assert (ok.status_code, ok.content) == (200, b"42")
-    bad = client.get(URL, {"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "42"})
+    bad = client.get(
+        URL, {"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "42"}
+    )
     assert bad.status_code == 403
 
 
@@ -87,7 +96,11 @@ def test_signed_inbound_message_lands_on_the_customer(client: Client, customer: 
     r = client.post(URL, body, content_type="application/json", **signed(body))
     assert r.status_code == 200
     message = Message.objects.get(direction="INBOUND")
-    assert (message.customer_id, message.channel, message.status) == (customer.pk, "WHATSAPP", "RECEIVED")
+    assert (message.customer_id, message.channel, message.status) == (
+        customer.pk,
+        "WHATSAPP",
+        "RECEIVED",
+    )
     assert message.body == "Pasaportumu yarın gönderiyorum"
     assert customer.timeline.filter(type="MESSAGE_RECEIVED").count() == 1
     # Meta retries deliveries: the same message id is recorded once.
@@ -97,7 +110,10 @@ def test_signed_inbound_message_lands_on_the_customer(client: Client, customer: 
 
 def test_forged_or_unsigned_requests_change_nothing(client: Client, customer: Any) -> None:
     body = inbound("forged")
-    assert client.post(URL, body, content_type="application/json", **signed(body, "wrong")).status_code == 403
+    assert (
+        client.post(URL, body, content_type="application/json", **signed(body, "wrong")).status_code
+        == 403
+    )
     assert client.post(URL, body, content_type="application/json").status_code == 403
     assert not Message.objects.filter(direction="INBOUND").exists()
 
@@ -121,7 +137,10 @@ def test_delivery_report_moves_the_message_forward_only(client: Client, customer
                 ],
             }
         )
-        assert client.post(URL, body, content_type="application/json", **signed(body)).status_code == 200
+        assert (
+            client.post(URL, body, content_type="application/json", **signed(body)).status_code
+            == 200
+        )
 
     report("read")
     welcome.refresh_from_db()

@@ -9,10 +9,10 @@ import pytest
 
 from opsdesk.cases.models import Case, Flag, TimelineEvent
 from opsdesk.cases.services import case_assign, case_transition, flag_resolve
-from opsdesk.comms.models import Message
-from opsdesk.comms.services import message_log
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.comms.models import Message
+from opsdesk.comms.services import message_log
 from opsdesk.customers.models import Customer
 from opsdesk.customers.services import (
     CustomerInput,
@@ -58,7 +58,9 @@ def timeline_types(customer: Customer) -> list[str]:
     return list(customer.timeline.order_by("id").values_list("type", flat=True))
 
 
-def test_clean_customer_goes_straight_to_intake(onboarding: Any, staff: Any, frozen_clock: Any) -> None:
+def test_clean_customer_goes_straight_to_intake(
+    onboarding: Any, staff: Any, frozen_clock: Any
+) -> None:
     actor = Actor.of_user(staff.integration.user, "api")
     customer = customer_create(clean_customer(), actor)
 
@@ -83,7 +85,11 @@ def test_clean_customer_goes_straight_to_intake(onboarding: Any, staff: Any, fro
     assert assigned.actor == "api:app-web"
     assert assigned.payload["reason"] == "handles immigration; speaks tr; workload 0/20"
     welcome = Message.objects.get(customer=customer, template="welcome")
-    assert (welcome.channel, welcome.direction, welcome.status) == ("WHATSAPP", "OUTBOUND", "QUEUED")
+    assert (welcome.channel, welcome.direction, welcome.status) == (
+        "WHATSAPP",
+        "OUTBOUND",
+        "QUEUED",
+    )
     assert welcome.body.startswith("Merhaba Mehmet, Ikamet’e hoş geldiniz! Ben Ayşe Yılmaz,")
     assert OutboxItem.objects.filter(message__customer=customer).count() == 3
     task = Task.objects.get(customer=customer)
@@ -192,9 +198,7 @@ def test_whole_sop_to_onboarded(onboarding: Any, staff: Any, frozen_clock: Any) 
     intake.refresh_from_db()
     assert intake.status == "OPEN"
 
-    order_review(
-        customer.orders.get().pk, agent, service_type="immigration", notes="Spouse visa"
-    )
+    order_review(customer.orders.get().pk, agent, service_type="immigration", notes="Spouse visa")
     follow_up = task_create(case_id=case.pk, key="follow_up", actor=agent)
     assert follow_up.title == "Follow up with Mehmet Ali Kaya on documents"
     with pytest.raises(Conflict):

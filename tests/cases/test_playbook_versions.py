@@ -57,7 +57,9 @@ def test_a_broken_playbook_is_not_installed(onboarding: Any) -> None:
 
 def test_running_cases_keep_their_version(onboarding: Any, staff: Any) -> None:
     old_case = onboard()
-    v2_source = SOURCE.replace("version: 1", "version: 2").replace("business_days: 2}", "business_days: 5}")
+    v2_source = SOURCE.replace("version: 1", "version: 2").replace(
+        "business_days: 2}", "business_days: 5}"
+    )
     v2, created = playbook_install(v2_source)
     assert created
     onboarding.refresh_from_db()

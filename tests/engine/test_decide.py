@@ -106,12 +106,14 @@ def test_english_customer_gets_the_english_welcome_from_an_english_speaker() -> 
 def test_priority_is_high_when_the_customer_deadline_is_near() -> None:
     near = {**snapshot().fields, "deadline": dt.date(2026, 11, 20)}
     far = {**snapshot().fields, "deadline": dt.date(2027, 3, 1)}
-    assert decide(PLAYBOOK, snapshot(fields=near), Event("case.opened"), WED).tasks_to_open[
-        0
-    ].priority == "HIGH"
-    assert decide(PLAYBOOK, snapshot(fields=far), Event("case.opened"), WED).tasks_to_open[
-        0
-    ].priority == "MEDIUM"
+    assert (
+        decide(PLAYBOOK, snapshot(fields=near), Event("case.opened"), WED).tasks_to_open[0].priority
+        == "HIGH"
+    )
+    assert (
+        decide(PLAYBOOK, snapshot(fields=far), Event("case.opened"), WED).tasks_to_open[0].priority
+        == "MEDIUM"
+    )
 
 
 def test_profile_issues_raise_flags_and_hold_the_case_in_review() -> None:
@@ -142,7 +144,10 @@ def test_resolving_the_last_flag_moves_on_and_flags_are_not_raised_twice() -> No
 def test_no_agent_for_the_service_type_is_recorded_and_no_welcome_is_sent() -> None:
     fields = {**snapshot().fields, "service_type": "insurance"}
     d = decide(
-        PLAYBOOK, snapshot(fields=fields, candidates=lambda: [AYSE, ELIF]), Event("case.opened"), WED
+        PLAYBOOK,
+        snapshot(fields=fields, candidates=lambda: [AYSE, ELIF]),
+        Event("case.opened"),
+        WED,
     )
     assert d.assignment is None
     assert d.timeline[1].type == "ASSIGNMENT_FAILED"
@@ -214,7 +219,10 @@ def test_manual_transition_is_refused_from_a_state_without_it() -> None:
 def test_sending_a_template_the_customer_cannot_receive_is_refused() -> None:
     customer = {**snapshot().customer, "whatsapp": False}
     d = decide(
-        PLAYBOOK, snapshot(state="intake", customer=customer), Event("send", {"template": "welcome"}), WED
+        PLAYBOOK,
+        snapshot(state="intake", customer=customer),
+        Event("send", {"template": "welcome"}),
+        WED,
     )
     assert d.refused == ["cannot send 'welcome': the customer has no whatsapp address"]
 

@@ -19,7 +19,10 @@ def whatsapp_server() -> Iterator[FakeWhatsAppCloud]:
 @pytest.fixture
 def whatsapp_adapter(settings: Any, whatsapp_server: FakeWhatsAppCloud) -> FakeWhatsAppCloud:
     """Route WHATSAPP through the Cloud API adapter, pointed at the fake server."""
-    settings.OPSDESK_CHANNEL_ADAPTERS = {**settings.OPSDESK_CHANNEL_ADAPTERS, "WHATSAPP": "whatsapp_cloud"}
+    settings.OPSDESK_CHANNEL_ADAPTERS = {
+        **settings.OPSDESK_CHANNEL_ADAPTERS,
+        "WHATSAPP": "whatsapp_cloud",
+    }
     settings.WHATSAPP_API_BASE = whatsapp_server.url
     settings.WHATSAPP_PHONE_NUMBER_ID = whatsapp_server.phone_number_id
     settings.WHATSAPP_ACCESS_TOKEN = whatsapp_server.token

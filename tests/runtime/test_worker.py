@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from opsdesk.cases.models import Case
-from opsdesk.comms.models import Message
 from opsdesk.common.actors import Actor
+from opsdesk.comms.models import Message
 from opsdesk.customers.services import CustomerInput, customer_create
 from opsdesk.runtime.models import OutboxItem, Timer
 from opsdesk.runtime.worker import Worker

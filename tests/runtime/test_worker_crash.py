@@ -21,8 +21,8 @@ import pytest
 from django.db import connection
 
 from opsdesk.cases.models import TimelineEvent
-from opsdesk.comms.models import Message
 from opsdesk.common.actors import Actor
+from opsdesk.comms.models import Message
 from opsdesk.customers.services import CustomerInput, customer_create
 from opsdesk.runtime.models import OutboxItem, Timer
 from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud
@@ -36,7 +36,8 @@ def database_url() -> str:
     s = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{s['NAME']}"
-    return f"postgresql://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    user, host, port = s["USER"] or "postgres", s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+    return f"postgresql://{user}@{host}:{port}/{s['NAME']}"
 
 
 def worker_env(server: FakeWhatsAppCloud) -> dict[str, str]:
