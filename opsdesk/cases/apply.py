@@ -20,7 +20,7 @@ from opsdesk.playbook.fields import to_json
 from opsdesk.playbook.model import Playbook
 from opsdesk.runtime.models import OutboxItem, Timer, TimerStatus
 from opsdesk.staff.models import Agent
-from opsdesk.tasks.models import Task
+from opsdesk.tasks.models import Task, TaskStatus
 
 
 @dataclass
@@ -148,14 +148,36 @@ def apply_decision(
         update["state"] = case.state
         if pb.states[case.state].final:
             update.update(status=CaseStatus.CLOSED, closed_at=now)
-            if case.agent_id:
-                Agent.objects.filter(pk=case.agent_id).update(open_cases=F("open_cases") - 1)
-            case.status = CaseStatus.CLOSED
+            _close(case, actor, now)
     if decision.fields_to_set:
         case.fields = {**case.fields, **to_json(decision.fields_to_set)}
         update["fields"] = case.fields
     Case.objects.filter(pk=case.pk).update(**update)
     return out
+
+
+def _close(case: Case, actor: Actor, now: dt.datetime) -> None:
+    """A case in a final state leaves no work behind: open tasks are cancelled
+    (they would sit overdue in someone's list) and pending timers too."""
+    if case.agent_id:
+        Agent.objects.filter(pk=case.agent_id).update(open_cases=F("open_cases") - 1)
+    case.status = CaseStatus.CLOSED
+    tasks = Task.objects.filter(case=case, status=TaskStatus.OPEN).update(
+        status=TaskStatus.CANCELLED
+    )
+    timers = Timer.objects.filter(case=case, status=TimerStatus.PENDING).update(
+        status=TimerStatus.CANCELLED
+    )
+    timeline_row(
+        case,
+        case.customer_id,
+        "CASE_CLOSED",
+        actor,
+        now,
+        state=case.state,
+        tasks_cancelled=tasks,
+        timers_cancelled=timers,
+    ).save()
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -30,7 +30,7 @@ from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
 from opsdesk.customers.models import Customer
-from opsdesk.engine.decide import decide
+from opsdesk.engine.decide import decide, playbook_calendar
 from opsdesk.engine.types import Decision, Event
 from opsdesk.playbook.fields import coerce_fields, to_json
 from opsdesk.staff.models import Agent
@@ -67,7 +67,9 @@ def case_open(
     now = clock.now()
     with transaction.atomic():
         case = Case.objects.create(
-            number=next_case_number(pb.case_prefix, now.year),
+            # The year as the team sees it: 1 January 01:00 in Istanbul is still
+            # 31 December in UTC.
+            number=next_case_number(pb.case_prefix, playbook_calendar(pb).local_date(now).year),
             customer=customer,
             playbook=version,
             state="",

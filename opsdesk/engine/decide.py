@@ -25,6 +25,7 @@ from opsdesk.engine.types import (
     TimerToSet,
 )
 from opsdesk.playbook.expressions import evaluate, render
+from opsdesk.playbook.fields import coerce_fields
 from opsdesk.playbook.model import (
     PRIORITY_ORDER,
     Action,
@@ -214,6 +215,8 @@ class _Run:
             self.changed()
         for action in spec.on_complete if spec else ():
             self.act(action)
+        self.event = Event("task.completed", self.event.data)
+        self.changed()
         self.on_event("task.completed")
         return True
 
@@ -239,7 +242,11 @@ class _Run:
                 self.d.timers_to_cancel.append(action.cancel_timer)
                 self.note("TIMER_CANCELLED", name=action.cancel_timer)
         elif isinstance(action, SetField):
-            value = evaluate(action.set_field.value, self.context())
+            raw = evaluate(action.set_field.value, self.context())
+            values, errors = coerce_fields(self.pb, {action.set_field.field: raw}, partial=True)
+            if errors:
+                raise EngineError(f"set_field {action.set_field.field}: {errors}")
+            value = values.get(action.set_field.field)
             self.fields[action.set_field.field] = value
             self.d.fields_to_set[action.set_field.field] = value
             self.note("FIELD_SET", field=action.set_field.field, value=value)
@@ -261,7 +268,7 @@ class _Run:
             self.note("FLAG_RAISED", code=issue.code, field=issue.field, message=issue.message)
 
     def assign(self, action: Assign) -> None:
-        spec = action.assign
+        spec = action.rules(self.pb.assignment)
         service_type = self.fields.get(spec.service_type_field)
         agent, reason = choose_agent(
             self.snap.candidates(),

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.playbook.events import KNOWN_EVENTS, TIMER_EVENT_PREFIX
 from opsdesk.playbook.expressions import (
+    AGENT_KEYS,
     CONTEXT_NAMES,
+    CUSTOMER_KEYS,
     ExpressionError,
     attributes_of,
     compile_expression,
@@ -17,6 +19,7 @@ from opsdesk.playbook.expressions import (
 from opsdesk.playbook.loader import Problem
 from opsdesk.playbook.model import (
     Action,
+    Assign,
     Branch,
     CancelTimer,
     Note,
@@ -69,9 +72,6 @@ def _check_header(pb: Playbook) -> list[Problem]:
                     f"unknown check {code!r}; known: {', '.join(sorted(PROFILE_CHECK_CODES))}",
                 )
             )
-    field = pb.assignment.service_type_field
-    if "service_type" in pb.assignment.match and field not in pb.fields:
-        out.append(Problem("assignment.service_type_field", f"no field {field!r} in fields"))
     return out
 
 
@@ -133,6 +133,16 @@ def _check_states(pb: Playbook) -> list[Problem]:
             )
         elif isinstance(action, SetField) and action.set_field.field not in pb.fields:
             out.append(Problem(f"{path}.set_field.field", f"no field {action.set_field.field!r}"))
+        elif isinstance(action, Assign):
+            rules = action.rules(pb.assignment)
+            if "service_type" in rules.match and rules.service_type_field not in pb.fields:
+                out.append(
+                    Problem(
+                        f"{path}.assign",
+                        f"matches on service type, but there is no field "
+                        f"{rules.service_type_field!r} (set service_type_field)",
+                    )
+                )
     if len(initial) == 1:
         out += _check_reachable(pb, initial[0])
     return out
@@ -235,6 +245,10 @@ def _check_sources(pb: Playbook) -> list[Problem]:
         for attr in attributes_of(source, "catalogs", expression=is_expr):
             if attr not in pb.catalogs:
                 out.append(Problem(path, f"no catalog {attr!r}"))
+        for name, keys in (("customer", CUSTOMER_KEYS), ("agent", AGENT_KEYS)):
+            for attr in attributes_of(source, name, expression=is_expr):
+                if attr not in keys:
+                    out.append(Problem(path, f"{name} has no {attr!r} ({', '.join(sorted(keys))})"))
         for attr in attributes_of(source, "tasks", expression=is_expr):
             if attr not in pb.tasks:
                 out.append(Problem(path, f"no task {attr!r}"))

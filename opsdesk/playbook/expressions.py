@@ -34,6 +34,24 @@ CONTEXT_NAMES: frozenset[str] = frozenset(
     }
 )
 
+# The keys of `customer` and `agent` in the context (see opsdesk.cases.snapshot).
+CUSTOMER_KEYS: frozenset[str] = frozenset(
+    {
+        "id",
+        "given_name",
+        "middle_name",
+        "family_name",
+        "full_name",
+        "phone",
+        "whatsapp",
+        "email",
+        "nationality",
+        "language",
+        "source",
+    }
+)
+AGENT_KEYS: frozenset[str] = frozenset({"id", "name", "languages"})
+
 
 def _days_until(day: dt.date | None, today: dt.date) -> int | None:
     return None if day is None else (day - today).days

@@ -95,13 +95,31 @@ class RaiseFlags(Node):
     raise_flags: Literal["profile"]
 
 
+MatchKey = Literal["service_type", "language"]
+
+
 class AssignSpec(Node):
-    match: list[Literal["service_type", "language"]] = ["service_type", "language"]
+    """The playbook's assignment rules (top-level `assignment`)."""
+
+    match: list[MatchKey] = ["service_type", "language"]
     service_type_field: str = "service_type"
 
 
+class AssignOverride(Node):
+    """`assign: {}` uses the top-level rules; a key given here replaces that rule."""
+
+    match: list[MatchKey] | None = None
+    service_type_field: str | None = None
+
+
 class Assign(Node):
-    assign: AssignSpec
+    assign: AssignOverride
+
+    def rules(self, defaults: AssignSpec) -> AssignSpec:
+        return AssignSpec(
+            match=defaults.match if self.assign.match is None else self.assign.match,
+            service_type_field=self.assign.service_type_field or defaults.service_type_field,
+        )
 
 
 class Send(Node):
@@ -216,8 +234,9 @@ class Transition(Node):
     def _something(self) -> Transition:
         if self.to is None and not self.do:
             raise ValueError("a transition needs `to`, `do`, or both")
-        if self.on is None and self.when is None:
-            raise ValueError("an automatic transition (no `on`) needs a `when` guard")
+        if self.on is None and (self.when is None or self.to is None):
+            # Without `to`, an automatic transition would run its `do` after every event.
+            raise ValueError("an automatic transition (no `on`) needs `when` and `to`")
         return self
 
 

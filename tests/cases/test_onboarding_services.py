@@ -277,7 +277,20 @@ def test_withdrawn_by_hand_and_refused_afterwards(onboarding: Any, staff: Any) -
     case_transition(case.pk, "withdrawn", Actor("test"))
     case.refresh_from_db()
     assert (case.state, case.status) == ("withdrawn", "CLOSED")
+    # No work is left behind: the intake task and the reminder are cancelled.
+    assert list(case.tasks.values_list("key", "status")) == [("intake", "CANCELLED")]
+    assert list(Timer.objects.filter(case=case).values_list("status", flat=True)) == ["CANCELLED"]
+    closed = customer.timeline.get(type="CASE_CLOSED")
+    assert closed.payload == {"state": "withdrawn", "tasks_cancelled": 1, "timers_cancelled": 1}
+    assert Agent.objects.get(pk=staff.ayse.pk).open_cases == 0
     before = TimelineEvent.objects.count()
     with pytest.raises(Refused):
         case_transition(case.pk, "intake", Actor("test"))
     assert TimelineEvent.objects.count() == before
+
+
+def test_case_numbers_use_the_teams_year(onboarding: Any, staff: Any, frozen_clock: Any) -> None:
+    # 31 December 22:30 UTC is already 1 January 01:30 in Istanbul.
+    frozen_clock.set_now(dt.datetime(2026, 12, 31, 22, 30, tzinfo=dt.UTC))
+    customer = customer_create(clean_customer(), Actor("test"))
+    assert Case.objects.get(customer=customer).number == "ONB-2027-000001"

@@ -112,3 +112,32 @@ def test_cli_check_ok_and_failure(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_cli_check_missing_file() -> None:
     with pytest.raises(CommandError, match="No such file or directory"):
         call_command("playbook", "check", "/nonexistent/playbook.yaml")
+
+
+def _with(old: str, new: str) -> list[str]:
+    text = (SHIPPED / "customer-onboarding.yaml").read_text()
+    assert old in text
+    return [p.message for p in problems_in(text.replace(old, new, 1))]
+
+
+def test_misspelt_customer_attribute_is_caught() -> None:
+    problems = _with("{{ customer.given_name }}, Ikamet", "{{ customer.given_nme }}, Ikamet")
+    assert problems == [
+        "customer has no 'given_nme' (email, family_name, full_name, given_name, id, language, "
+        "middle_name, nationality, phone, source, whatsapp)"
+    ]
+
+
+def test_automatic_transition_needs_a_target() -> None:
+    problems = _with(
+        '      - when: "not missing_documents"\n        to: onboarded\n',
+        '      - when: "not missing_documents"\n',
+    )
+    assert problems == ["Value error, an automatic transition (no `on`) needs `when` and `to`"]
+
+
+def test_assign_without_the_service_type_field_is_caught() -> None:
+    problems = _with("      - assign: {}", "      - assign: {service_type_field: product}")
+    assert problems == [
+        "matches on service type, but there is no field 'product' (set service_type_field)"
+    ]
