@@ -102,8 +102,9 @@ def test_demo_seeds_every_onboarding_state_once(frozen_clock: Any) -> None:
         ("follow_up", "DONE"): 2,
         ("follow_up", "OPEN"): 1,
         ("intake", "DONE"): 3,
-        # Seven in intake, plus the withdrawn case's: withdrawing leaves it open.
-        ("intake", "OPEN"): 8,
+        ("intake", "OPEN"): 7,
+        # Withdrawing closes the case and cancels its open task.
+        ("intake", "CANCELLED"): 1,
     }
     assert seeded["tasks_by_priority"] == {"HIGH": 1, "MEDIUM": 13}
     # Nothing is sent until the worker runs: every playbook message is still queued.
@@ -114,11 +115,11 @@ def test_demo_seeds_every_onboarding_state_once(frozen_clock: Any) -> None:
         ("welcome", "WHATSAPP", "QUEUED"): 11,
     }
     assert seeded["outbox"] == 32
-    assert seeded["timers"] == {"CANCELLED": 2, "PENDING": 8}
+    assert seeded["timers"] == {"CANCELLED": 3, "PENDING": 7}  # two onboarded, one withdrawn
 
     # Cases were opened over the past days, so some intake tasks are overdue now.
     overdue = Task.objects.filter(status="OPEN", due_at__lt=BEFORE_REPUBLIC_DAY)
-    assert sorted(overdue.values_list("key", flat=True)) == ["follow_up"] + ["intake"] * 5
+    assert sorted(overdue.values_list("key", flat=True)) == ["follow_up"] + ["intake"] * 4
     # The seed moved the clock back and put it back where the test had it.
     assert clock.now() == BEFORE_REPUBLIC_DAY
 

@@ -282,8 +282,8 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
             ),
             (4, "complete_intake", None),
             (48, "receive_documents", _IMM_DOCS[1:3]),
+            (95, "complete_follow_up", None),
             (96, "receive_documents", _IMM_DOCS[3:]),
-            (97, "complete_follow_up", None),
         ),
     ),
     DemoCustomer(
@@ -298,8 +298,8 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
         steps=(
             (1, "open_follow_up", None),
             (2, "complete_intake", None),
+            (25, "complete_follow_up", None),
             (26, "receive_documents", _INS_DOCS),
-            (27, "complete_follow_up", None),
         ),
     ),
     # --- withdrawn -----------------------------------------------------------------
