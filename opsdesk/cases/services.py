@@ -85,13 +85,15 @@ def case_open(
             payload={"number": case.number, "playbook": f"{pb.key} v{pb.version}"},
             at=now,
         )
-        _decide_and_apply(case, Event("case.opened"), actor, now, fresh=True)
+        decide_and_apply(case, Event("case.opened"), actor, now, fresh=True)
     return case
 
 
-def _decide_and_apply(
+def decide_and_apply(
     case: Case, event: Event, actor: Actor, now: dt.datetime, *, fresh: bool = False
 ) -> tuple[Decision, Applied]:
+    """Ask the engine about `event` and write its decision. The caller holds the
+    case lock inside a transaction; raises Refused, in which case nothing is written."""
     pb = playbook_of(case.playbook)
     decision = decide(pb, build_snapshot(case, pb, fresh=fresh), event, now)
     if decision.refused:
@@ -115,7 +117,7 @@ def dispatch(case_id: str, event: Event, actor: Actor) -> tuple[Decision, Applie
         case = lock_case(case_id)
         if case.status != CaseStatus.OPEN and event.type != "reassess":
             raise Refused([f"case {case.number} is closed"])
-        return _decide_and_apply(case, event, actor, clock.now())
+        return decide_and_apply(case, event, actor, clock.now())
 
 
 def dispatch_open_cases(customer_id: str, event: Event, actor: Actor) -> None:
@@ -164,7 +166,7 @@ def case_assign(case_id: str, agent_id: str, actor: Actor, reason: str = "") -> 
             reason=reason or "assigned by hand",
         ).save()
         if case.status == CaseStatus.OPEN:
-            _decide_and_apply(case, Event("agent.assigned", {"agent_id": agent.pk}), actor, now)
+            decide_and_apply(case, Event("agent.assigned", {"agent_id": agent.pk}), actor, now)
 
 
 def flag_resolve(flag_id: str, actor: Actor, *, reason: str = "") -> Flag:
@@ -201,7 +203,7 @@ def flag_resolve(flag_id: str, actor: Actor, *, reason: str = "") -> Flag:
             reason=flag.reason,
         ).save()
         if case.status == CaseStatus.OPEN:
-            _decide_and_apply(case, Event("flag.resolved", {"code": flag.code}), actor, now)
+            decide_and_apply(case, Event("flag.resolved", {"code": flag.code}), actor, now)
         return flag
 
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import CaseStatus
-from opsdesk.cases.services import _decide_and_apply, lock_case
+from opsdesk.cases.services import decide_and_apply, lock_case
 from opsdesk.common.actors import WORKER
 from opsdesk.engine.types import Event
 from opsdesk.runtime.models import Timer, TimerStatus
@@ -40,7 +40,7 @@ def fire_timer(timer_id: int, now: dt.datetime) -> bool:
         timer.save(update_fields=["status", "fired_at"])
         timeline_row(case, case.customer_id, "TIMER_FIRED", WORKER, now, name=timer.name).save()
         if case.status == CaseStatus.OPEN:
-            _decide_and_apply(case, Event(f"timer.{timer.name}"), WORKER, now)
+            decide_and_apply(case, Event(f"timer.{timer.name}"), WORKER, now)
     return True
 
 

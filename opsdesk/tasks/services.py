@@ -9,7 +9,7 @@ from django.db import transaction
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import CaseStatus
 from opsdesk.cases.playbooks import playbook_of
-from opsdesk.cases.services import _decide_and_apply, lock_case
+from opsdesk.cases.services import decide_and_apply, lock_case
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
@@ -29,7 +29,7 @@ def task_complete(task_id: str, actor: Actor) -> Task:
         now = clock.now()
         if case is not None and case.status == CaseStatus.OPEN:
             # Raises Refused before anything below is written.
-            _decide_and_apply(
+            decide_and_apply(
                 case, Event("task.complete", {"key": task.key, "task_id": task.pk}), actor, now
             )
         task.status, task.completed_at, task.completed_by = TaskStatus.DONE, now, actor.user
@@ -73,7 +73,7 @@ def task_create(
             spec = playbook_of(case.playbook).tasks.get(key)
             if spec is None or not spec.manual:
                 raise ValidationFailed({"key": [f"no task {key!r} that staff may open"]})
-            _, applied = _decide_and_apply(case, Event("open_task", {"key": key}), actor, now)
+            _, applied = decide_and_apply(case, Event("open_task", {"key": key}), actor, now)
             if not applied.tasks:
                 raise Conflict(f"a {key!r} task is already open")
             task = applied.tasks[0]
@@ -105,5 +105,5 @@ def task_create(
                 title=task.title,
                 due_at=due_at.isoformat() if due_at else None,
             ).save()
-        _decide_and_apply(case, Event("task.created", {"key": key, "task_id": task.pk}), actor, now)
+        decide_and_apply(case, Event("task.created", {"key": key, "task_id": task.pk}), actor, now)
     return task
