@@ -79,6 +79,8 @@ def visible_customers(user: Any) -> QuerySet[Customer]:
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
+    if role_of(user) == Role.INTEGRATION:
+        return Task.objects.none()  # integrations create customers; tasks are staff work
     limit = _customer_filter(user)
     qs = Task.objects.all()
     if limit is None:
