@@ -103,3 +103,11 @@ def frozen_clock() -> Iterator[Any]:
 
 
 pytest_plugins = ["tests.fakes.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_playbook_cache() -> None:
+    """Each test has its own database, so no process cache may outlive it."""
+    from opsdesk.cases.playbooks import forget_active_versions
+
+    forget_active_versions()

@@ -43,27 +43,33 @@ def timeline_row(
     )
 
 
-def move_agent(case: Case, agent_id: str | None) -> None:
-    """Point the case at another agent and keep both agents' open-case counts right."""
+def move_agent(case: Case, agent_id: str, team_id: str | None) -> None:
+    """Point the case at another agent (and the agent's team) and keep both
+    agents' open-case counts right."""
     if case.agent_id == agent_id:
         return
     if case.status == CaseStatus.OPEN:
         if case.agent_id:
             Agent.objects.filter(pk=case.agent_id).update(open_cases=F("open_cases") - 1)
-        if agent_id:
-            Agent.objects.filter(pk=agent_id).update(open_cases=F("open_cases") + 1)
-    case.agent_id = agent_id
-    if agent_id:
-        case.team_id = Agent.objects.filter(pk=agent_id).values_list("team_id", flat=True).first()
+        Agent.objects.filter(pk=agent_id).update(open_cases=F("open_cases") + 1)
+    case.agent_id, case.team_id = agent_id, team_id
 
 
 def apply_decision(
-    case: Case, pb: Playbook, decision: Decision, actor: Actor, now: dt.datetime
+    case: Case,
+    pb: Playbook,
+    decision: Decision,
+    actor: Actor,
+    now: dt.datetime,
+    pending_timers: frozenset[str] = frozenset(),
+    first_timeline: tuple[TimelineEvent, ...] = (),
 ) -> Applied:
-    out = Applied()
+    """`pending_timers`: the snapshot's, so only timers that exist are cancelled.
+    `first_timeline`: rows the caller wants written before the decision's own."""
+    out = Applied(timeline=list(first_timeline))
     cid = case.customer_id
     if decision.assignment is not None:
-        move_agent(case, decision.assignment.agent_id)
+        move_agent(case, decision.assignment.agent_id, decision.assignment.team_id)
 
     flags = [
         Flag(case=case, code=f.code, field=f.field, message=f.message, created_at=now)
@@ -104,9 +110,11 @@ def apply_decision(
         )
         for t in decision.tasks_to_open
     ]
-    if decision.timers_to_cancel or decision.timers_to_set:
-        # Setting a timer again replaces the pending one of that name.
-        names = set(decision.timers_to_cancel) | {t.name for t in decision.timers_to_set}
+    # Setting a timer again replaces the pending one of that name.
+    names = (set(decision.timers_to_cancel) | {t.name for t in decision.timers_to_set}) & (
+        pending_timers
+    )
+    if names:
         Timer.objects.filter(case=case, name__in=names, status=TimerStatus.PENDING).update(
             status=TimerStatus.CANCELLED
         )
@@ -125,16 +133,14 @@ def apply_decision(
             payload.update(task_id=task.id, title=task.title, due_at=_iso(task.due_at))
         out.timeline.append(timeline_row(case, cid, entry.type, actor, now, **payload))
 
+    # bulk_create of an empty list issues no query.
     Flag.objects.bulk_create(flags)
     Message.objects.bulk_create(out.messages)
     OutboxItem.objects.bulk_create(
-        OutboxItem(
-            kind="message.send",
-            message=m,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for m in out.messages
+        [
+            OutboxItem(kind="message.send", message=m, next_attempt_at=now, created_at=now)
+            for m in out.messages
+        ]
     )
     Task.objects.bulk_create(out.tasks)
     Timer.objects.bulk_create(timers)

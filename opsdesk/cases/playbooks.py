@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from django.db import transaction
@@ -54,6 +55,8 @@ def playbook_install(source: str) -> tuple[PlaybookVersion, bool]:
             active=True,
             loaded_at=clock.now(),
         )
+        transaction.on_commit(forget_active_versions)
+    forget_active_versions()
     return version, True
 
 
@@ -63,9 +66,32 @@ def playbook_install_dir(directory: Path) -> list[tuple[PlaybookVersion, bool]]:
     ]
 
 
+# The active versions, re-read at most every few seconds: every intake asks,
+# and they change only when someone installs a playbook (which clears this
+# process's copy at once; other processes see it within ACTIVE_TTL seconds).
+ACTIVE_TTL = 5.0
+_active: tuple[float, list[PlaybookVersion]] | None = None
+
+
+def _active_versions() -> list[PlaybookVersion]:
+    global _active
+    now = time.monotonic()
+    if _active is None or now - _active[0] > ACTIVE_TTL:
+        versions = list(PlaybookVersion.objects.filter(active=True).order_by("key"))
+        for version in versions:
+            playbook_of(version)  # parse while the source is at hand
+        _active = (now, versions)
+    return _active[1]
+
+
+def forget_active_versions() -> None:
+    global _active
+    _active = None
+
+
 def active_versions_for(trigger: str) -> list[tuple[PlaybookVersion, Playbook]]:
     out = []
-    for version in PlaybookVersion.objects.filter(active=True).order_by("key"):
+    for version in _active_versions():
         pb = playbook_of(version)
         if trigger in pb.trigger.events:
             out.append((version, pb))

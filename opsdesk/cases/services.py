@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from opsdesk.cases.apply import Applied, apply_decision, move_agent, timeline_row
 from opsdesk.cases.models import (
@@ -29,27 +29,37 @@ from opsdesk.cases.snapshot import build_snapshot
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
-from opsdesk.customers.models import Customer
+from opsdesk.customers.models import Customer, Order
 from opsdesk.engine.decide import decide, playbook_calendar
-from opsdesk.engine.types import Decision, Event
+from opsdesk.engine.types import CaseSnapshot, Decision, Event
 from opsdesk.playbook.fields import coerce_fields, to_json
 from opsdesk.staff.models import Agent
 from opsdesk.tasks.models import Task, TaskStatus
 
 
 def next_case_number(prefix: str, year: int) -> str:
-    # The UPDATE takes the counter row's lock until commit, so two intakes
-    # never get the same number; the row is created on first use.
-    updated = CaseNumberCounter.objects.filter(prefix=prefix, year=year).update(
-        value=F("value") + 1
-    )
-    if not updated:
-        CaseNumberCounter.objects.get_or_create(prefix=prefix, year=year)
-        CaseNumberCounter.objects.filter(prefix=prefix, year=year).update(value=F("value") + 1)
-    value = CaseNumberCounter.objects.filter(prefix=prefix, year=year).values_list(
-        "value", flat=True
-    )[0]
-    return f"{prefix}-{year}-{value:06d}"
+    # UPDATE ... RETURNING takes the counter row's lock until commit, so two
+    # intakes never get the same number, in one statement; the row is created
+    # on first use (PostgreSQL and SQLite >= 3.35 both support RETURNING).
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    sql = f"UPDATE {table} SET value = value + 1 WHERE prefix = %s AND year = %s RETURNING value"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix, year])
+        row = cursor.fetchone()
+        if row is None:
+            CaseNumberCounter.objects.get_or_create(prefix=prefix, year=year)
+            cursor.execute(sql, [prefix, year])
+            row = cursor.fetchone()
+    return f"{prefix}-{year}-{row[0]:06d}"
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the caller already holds, so the first snapshot need not read it back."""
+
+    order: Order | None = None
+    documents: tuple[str, ...] = ()
+    timeline: tuple[TimelineEvent, ...] = ()  # rows to write with the first decision
 
 
 def case_open(
@@ -58,14 +68,18 @@ def case_open(
     version: PlaybookVersion,
     fields: Mapping[str, Any],
     actor: Actor,
+    known: Known | None = None,
 ) -> Case:
-    """Open a case under `version` and run its initial state. Raises ValidationFailed."""
+    """Open a case under `version` and run its initial state. Raises ValidationFailed.
+
+    Without `known`, the customer's order and documents are read from the database.
+    """
     pb = playbook_of(version)
     values, errors = coerce_fields(pb, fields)
     if errors:
         raise ValidationFailed({f"fields.{k}": v for k, v in errors.items()})
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         case = Case.objects.create(
             # The year as the team sees it: 1 January 01:00 in Istanbul is still
             # 31 December in UTC.
@@ -77,28 +91,46 @@ def case_open(
             opened_at=now,
             updated_at=now,
         )
-        TimelineEvent.objects.create(
-            customer_id=customer.pk,
-            case=case,
-            type="CASE_OPENED",
-            actor=actor.label,
-            payload={"number": case.number, "playbook": f"{pb.key} v{pb.version}"},
-            at=now,
+        opened = timeline_row(
+            case,
+            customer.pk,
+            "CASE_OPENED",
+            actor,
+            now,
+            number=case.number,
+            playbook=f"{pb.key} v{pb.version}",
         )
-        decide_and_apply(case, Event("case.opened"), actor, now, fresh=True)
+        if known is None:
+            snapshot = build_snapshot(case, pb, fresh=True)
+            first: tuple[TimelineEvent, ...] = (opened,)
+        else:
+            snapshot = build_snapshot(
+                case, pb, fresh=True, order=known.order, documents=known.documents
+            )
+            first = (*known.timeline, opened)
+        decide_and_apply(
+            case, Event("case.opened"), actor, now, snapshot=snapshot, first_timeline=first
+        )
     return case
 
 
 def decide_and_apply(
-    case: Case, event: Event, actor: Actor, now: dt.datetime, *, fresh: bool = False
+    case: Case,
+    event: Event,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    snapshot: CaseSnapshot | None = None,
+    first_timeline: tuple[TimelineEvent, ...] = (),
 ) -> tuple[Decision, Applied]:
     """Ask the engine about `event` and write its decision. The caller holds the
     case lock inside a transaction; raises Refused, in which case nothing is written."""
     pb = playbook_of(case.playbook)
-    decision = decide(pb, build_snapshot(case, pb, fresh=fresh), event, now)
+    snapshot = snapshot or build_snapshot(case, pb)
+    decision = decide(pb, snapshot, event, now)
     if decision.refused:
         raise Refused(decision.refused)
-    return decision, apply_decision(case, pb, decision, actor, now)
+    return decision, apply_decision(case, pb, decision, actor, now, snapshot.timers, first_timeline)
 
 
 def lock_case(case_id: str) -> Case:
@@ -148,7 +180,7 @@ def case_assign(case_id: str, agent_id: str, actor: Actor, reason: str = "") -> 
             raise Conflict(f"{case.number} is already assigned to {agent.name}")
         now = clock.now()
         previous = case.agent_id
-        move_agent(case, agent.pk)
+        move_agent(case, agent.pk, agent.team_id)
         Case.objects.filter(pk=case.pk).update(agent=agent, team_id=case.team_id, updated_at=now)
         Task.objects.filter(case=case, status=TaskStatus.OPEN, assignee_id=previous).update(
             assignee=agent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from opsdesk.cases.models import Case, Flag, FlagStatus
@@ -52,23 +53,45 @@ def profile_issues(c: Customer) -> tuple[ProfileIssue, ...]:
     return tuple(ProfileIssue(p.code, p.field, p.message) for p in problems)
 
 
+@lru_cache(maxsize=256)
+def _calendar(
+    country: str,
+    subdivision: str,
+    timezone: str,
+    working_days: tuple[int, ...],
+    day_start: str,
+    day_end: str,
+    extra_holidays: tuple[str, ...],
+) -> BusinessCalendar:
+    # Keyed by the row's values, so an edited calendar is a new entry.
+    return BusinessCalendar.from_dict(
+        {
+            "country": country,
+            "subdivision": subdivision or None,
+            "timezone": timezone,
+            "working_days": list(working_days or (0, 1, 2, 3, 4)),
+            "day_start": day_start,
+            "day_end": day_end,
+            "extra_holidays": list(extra_holidays),
+        }
+    )
+
+
+def _hhmm(value: dt.time | str) -> str:
+    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)[:5]
+
+
 def calendar_of(row: CalendarRow | None) -> BusinessCalendar | None:
     if row is None:
         return None
-    return BusinessCalendar.from_dict(
-        {
-            "country": row.country,
-            "subdivision": row.subdivision or None,
-            "timezone": row.timezone,
-            "working_days": row.working_days or [0, 1, 2, 3, 4],
-            "day_start": row.day_start.strftime("%H:%M")
-            if isinstance(row.day_start, dt.time)
-            else row.day_start,
-            "day_end": row.day_end.strftime("%H:%M")
-            if isinstance(row.day_end, dt.time)
-            else row.day_end,
-            "extra_holidays": row.extra_holidays,
-        }
+    return _calendar(
+        row.country,
+        row.subdivision,
+        row.timezone,
+        tuple(row.working_days),
+        _hhmm(row.day_start),
+        _hhmm(row.day_end),
+        tuple(row.extra_holidays),
     )
 
 
@@ -83,14 +106,61 @@ def agent_info(a: Agent) -> AgentInfo:
         capacity=a.capacity,
         open_work=a.open_cases,
         calendar=calendar_of(row),
+        team_id=a.team_id,
     )
+
+
+_CALENDAR_FIELDS = (
+    "country",
+    "subdivision",
+    "timezone",
+    "working_days",
+    "day_start",
+    "day_end",
+    "extra_holidays",
+)
+
+
+def _calendar_from_values(values: tuple[Any, ...]) -> BusinessCalendar | None:
+    if values[0] is None:
+        return None
+    country, subdivision, tz, days, start, end, extra = values
+    return _calendar(country, subdivision, tz, tuple(days), _hhmm(start), _hhmm(end), tuple(extra))
 
 
 def candidate_agents() -> list[AgentInfo]:
-    agents = Agent.objects.filter(active=True, role__in=("agent", "manager")).select_related(
-        "calendar", "team__calendar"
+    """Active agents and managers, read as plain values in one query: this runs on
+    every intake, and model instances for agents and calendars cost more than the SQL."""
+    own = [f"calendar__{f}" for f in _CALENDAR_FIELDS]
+    team = [f"team__calendar__{f}" for f in _CALENDAR_FIELDS]
+    rows = Agent.objects.filter(active=True, role__in=("agent", "manager")).values_list(
+        "id",
+        "name",
+        "languages",
+        "service_types",
+        "capacity",
+        "open_cases",
+        "team_id",
+        *own,
+        *team,
     )
-    return [agent_info(a) for a in agents]
+    n = len(_CALENDAR_FIELDS)
+    agents = []
+    for row in rows:
+        calendar = _calendar_from_values(row[7 : 7 + n]) or _calendar_from_values(row[7 + n :])
+        agents.append(
+            AgentInfo(
+                id=row[0],
+                name=row[1],
+                languages=tuple(row[2]),
+                service_types=tuple(row[3]),
+                capacity=row[4],
+                open_work=row[5],
+                calendar=calendar,
+                team_id=row[6],
+            )
+        )
+    return agents
 
 
 def order_context(order: Order | None) -> dict[str, Any] | None:
@@ -104,14 +174,23 @@ def order_context(order: Order | None) -> dict[str, Any] | None:
     }
 
 
-def build_snapshot(case: Case, pb: Playbook, *, fresh: bool = False) -> CaseSnapshot:
-    """`fresh`: the case was created in this transaction, so it has no rows yet."""
+def build_snapshot(
+    case: Case,
+    pb: Playbook,
+    *,
+    fresh: bool = False,
+    order: Order | None = None,
+    documents: tuple[str, ...] | None = None,
+) -> CaseSnapshot:
+    """`fresh`: the case was created in this transaction, so it has no rows yet.
+    `order` and `documents`, when the caller has them, are not read again."""
     customer = case.customer
     agent = case.agent
-    documents = tuple(
-        Document.objects.filter(customer_id=customer.pk).values_list("doc_type", flat=True)
-    )
-    order = Order.objects.filter(customer_id=customer.pk).order_by("-placed_at").first()
+    if documents is None:
+        documents = tuple(
+            Document.objects.filter(customer_id=customer.pk).values_list("doc_type", flat=True)
+        )
+        order = Order.objects.filter(customer_id=customer.pk).order_by("-placed_at").first()
     snap = CaseSnapshot(
         id=case.id,
         number=case.number,

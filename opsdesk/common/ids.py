@@ -14,7 +14,14 @@ _LENGTH = 16
 
 
 def new_id(prefix: str) -> str:
-    return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(_LENGTH))
+    # 12 random bytes (96 bits) written in base62: one call into the OS's
+    # random source instead of one per character.
+    n = int.from_bytes(secrets.token_bytes(12), "big")
+    chars = []
+    for _ in range(_LENGTH):
+        n, r = divmod(n, 62)
+        chars.append(_ALPHABET[r])
+    return prefix + "_" + "".join(chars)
 
 
 # One named function per prefix: migrations reference a default by import path.

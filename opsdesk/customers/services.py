@@ -10,7 +10,7 @@ from django.db import transaction
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case
 from opsdesk.cases.playbooks import active_versions_for
-from opsdesk.cases.services import case_open, dispatch_open_cases, flags_recheck
+from opsdesk.cases.services import Known, case_open, dispatch_open_cases, flags_recheck
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, ValidationFailed
@@ -120,20 +120,32 @@ def customer_create(data: CustomerInput, actor: Actor) -> Customer:
             updated_at=now,
             created_by=actor.user,
         )
-        timeline_row(None, customer.pk, "CUSTOMER_CREATED", actor, now, source=data.source).save()
+        created = timeline_row(
+            None, customer.pk, "CUSTOMER_CREATED", actor, now, source=data.source
+        )
+        order = None
         if data.order is not None:
-            Order.objects.create(
+            order = Order.objects.create(
                 customer=customer,
                 service_type=str(data.order["service_type"]).strip(),
                 notes=str(data.order.get("notes") or ""),
                 placed_at=now,
             )
+        documents = tuple(dict.fromkeys(data.documents))
         Document.objects.bulk_create(
-            Document(customer=customer, doc_type=d, received_at=now, source="APP_WEB")
-            for d in dict.fromkeys(data.documents)
+            [
+                Document(customer=customer, doc_type=d, received_at=now, source="APP_WEB")
+                for d in documents
+            ]
         )
-        for version, _ in versions:
-            case_open(customer=customer, version=version, fields=data.fields, actor=actor)
+        if not versions:
+            created.save()
+        for i, (version, _) in enumerate(versions):
+            # The first case writes CUSTOMER_CREATED with its own timeline rows.
+            known = Known(order=order, documents=documents, timeline=(created,) if i == 0 else ())
+            case_open(
+                customer=customer, version=version, fields=data.fields, actor=actor, known=known
+            )
     return customer
 
 

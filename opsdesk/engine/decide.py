@@ -24,7 +24,7 @@ from opsdesk.engine.types import (
     TimelineEntry,
     TimerToSet,
 )
-from opsdesk.playbook.expressions import evaluate, render
+from opsdesk.playbook.expressions import evaluate, names_in, render
 from opsdesk.playbook.fields import coerce_fields
 from opsdesk.playbook.model import (
     PRIORITY_ORDER,
@@ -89,37 +89,46 @@ class _Run:
         self.tasks = dict(snap.tasks)
         self.sent = set(snap.sent)
         self.timers = set(snap.timers)
-        self._context: dict[str, Any] | None = None
         self.calendar = playbook_calendar(pb)
+        self._context: dict[str, Any] = {}
+        self._dirty: set[str] = {"*"}  # "*": nothing computed yet
 
     # --- context --------------------------------------------------------------
 
+    def _base(self) -> dict[str, Any]:
+        return {
+            "case": {"id": self.snap.id, "number": self.snap.number, "state": self.state},
+            "customer": self.snap.customer,
+            "agent": self.agent.as_context() if self.agent else None,
+            "fields": self.fields,
+            "catalogs": self.pb.catalogs,
+            "flags_open": self.flags_open,
+            "sent": sorted(self.sent),
+            "tasks": self.tasks,
+            "order": self.snap.order,
+            "documents": list(self.snap.documents),
+            "timers": sorted(self.timers),
+            "today": self.calendar.local_date(self.now),
+            "now": self.now,
+            "event": {"type": self.event.type, **self.event.data},
+        }
+
     def context(self) -> dict[str, Any]:
-        if self._context is None:
-            local_today = self.calendar.local_date(self.now)
-            ctx: dict[str, Any] = {
-                "case": {"id": self.snap.id, "number": self.snap.number, "state": self.state},
-                "customer": self.snap.customer,
-                "agent": self.agent.as_context() if self.agent else None,
-                "fields": self.fields,
-                "catalogs": self.pb.catalogs,
-                "flags_open": self.flags_open,
-                "sent": sorted(self.sent),
-                "tasks": self.tasks,
-                "order": self.snap.order,
-                "documents": list(self.snap.documents),
-                "timers": sorted(self.timers),
-                "today": local_today,
-                "now": self.now,
-                "event": {"type": self.event.type, **self.event.data},
-            }
+        """The expression context. Computed values are evaluated again only when
+        a name they read has changed: most actions change nothing they read."""
+        if self._dirty:
+            ctx = self._context
+            ctx.update(self._base())
+            stale = set(self._dirty)
             for name, expr in self.pb.computed.items():
-                ctx[name] = evaluate(expr, ctx)
-            self._context = ctx
+                if name not in ctx or names_in(expr) & stale:
+                    ctx[name] = evaluate(expr, ctx)
+                    stale.add(name)
+            self._dirty = set()
         return self._context
 
-    def changed(self) -> None:
-        self._context = None
+    def changed(self, *names: str) -> None:
+        self._dirty.update(names)
 
     def holds(self, expr: str) -> bool:
         return bool(evaluate(expr, self.context()))
@@ -162,7 +171,7 @@ class _Run:
 
     def enter(self, state: str) -> None:
         previous, self.state = self.state, state
-        self.changed()
+        self.changed("case")
         if previous is not None:
             self.note("STATE_CHANGED", **{"from": previous, "to": state})
         for action in self.pb.states[state].on_enter:
@@ -212,11 +221,11 @@ class _Run:
         if key:
             self.d.tasks_to_complete.append(key)
             self.tasks[key] = "DONE"
-            self.changed()
+            self.changed("tasks")
         for action in spec.on_complete if spec else ():
             self.act(action)
         self.event = Event("task.completed", self.event.data)
-        self.changed()
+        self.changed("event")
         self.on_event("task.completed")
         return True
 
@@ -235,10 +244,12 @@ class _Run:
             due = due_after(action.set_timer.after, self.now, self.calendar)
             self.d.timers_to_set.append(TimerToSet(action.set_timer.name, due))
             self.timers.add(action.set_timer.name)
+            self.changed("timers")
             self.note("TIMER_SET", name=action.set_timer.name, due_at=due.isoformat())
         elif isinstance(action, CancelTimer):
             if action.cancel_timer in self.timers:
                 self.timers.discard(action.cancel_timer)
+                self.changed("timers")
                 self.d.timers_to_cancel.append(action.cancel_timer)
                 self.note("TIMER_CANCELLED", name=action.cancel_timer)
         elif isinstance(action, SetField):
@@ -248,6 +259,7 @@ class _Run:
                 raise EngineError(f"set_field {action.set_field.field}: {errors}")
             value = values.get(action.set_field.field)
             self.fields[action.set_field.field] = value
+            self.changed("fields")
             self.d.fields_to_set[action.set_field.field] = value
             self.note("FIELD_SET", field=action.set_field.field, value=value)
         elif isinstance(action, Note):
@@ -255,7 +267,6 @@ class _Run:
         elif isinstance(action, Branch):
             for inner in action.then if self.holds(action.if_) else action.else_:
                 self.act(inner)
-        self.changed()
 
     def raise_flags(self) -> None:
         wanted = set(self.pb.profile_checks)
@@ -264,6 +275,7 @@ class _Run:
                 continue
             self.flag_codes.add(issue.code)
             self.flags_open += 1
+            self.changed("flags_open")
             self.d.flags.append(FlagToRaise(issue.code, issue.field, issue.message))
             self.note("FLAG_RAISED", code=issue.code, field=issue.field, message=issue.message)
 
@@ -280,7 +292,8 @@ class _Run:
             self.note("ASSIGNMENT_FAILED", reason=reason)
             return
         self.agent = agent
-        self.d.assignment = Assignment(agent.id, agent.name, reason)
+        self.changed("agent")
+        self.d.assignment = Assignment(agent.id, agent.name, reason, agent.team_id)
         self.note("AGENT_ASSIGNED", agent_id=agent.id, agent_name=agent.name, reason=reason)
 
     def language(self) -> str:
@@ -321,6 +334,7 @@ class _Run:
         )
         self.d.messages.append(message)
         self.sent.add(key)
+        self.changed("sent")
         self.note("MESSAGE_QUEUED", template=key, channel=channel, index=len(self.d.messages) - 1)
         return True
 
@@ -345,4 +359,5 @@ class _Run:
         )
         self.d.tasks_to_open.append(task)
         self.tasks[key] = "OPEN"
+        self.changed("tasks")
         self.note("TASK_CREATED", key=key, index=len(self.d.tasks_to_open) - 1)

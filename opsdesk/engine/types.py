@@ -23,6 +23,7 @@ class AgentInfo:
     capacity: int = 10
     open_work: int = 0
     calendar: BusinessCalendar | None = None
+    team_id: str | None = None
 
     def as_context(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "languages": list(self.languages)}
@@ -84,6 +85,7 @@ class Assignment:
     agent_id: str
     agent_name: str
     reason: str
+    team_id: str | None = None
 
 
 @dataclass(frozen=True)

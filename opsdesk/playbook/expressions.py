@@ -117,6 +117,12 @@ def _parse(source: str, expression: bool) -> nodes.Template:
     return ENV.parse(text)
 
 
+@lru_cache(maxsize=4096)
+def names_in(source: str) -> frozenset[str]:
+    """The top-level names an expression reads (what a computed value depends on)."""
+    return frozenset(meta.find_undeclared_variables(_parse(source, True)))
+
+
 def unknown_names(source: str, known: Iterable[str], *, expression: bool) -> list[str]:
     """Top-level names used by `source` that the context will not have."""
     tree = _parse(source, expression)

@@ -1,0 +1,124 @@
+"""One readable line per timeline event, for the workspace.
+
+The payloads are written by the domain (opsdesk.cases.apply, the engine's
+`note(...)` calls, the services); an unknown type falls back to "key: value".
+Returns plain text: the template escapes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opsdesk.cases.models import Case, TimelineEvent
+from opsdesk.playbook.model import Playbook
+from opsdesk.web import formats
+from opsdesk.web.selectors import actor_names, state_label, template_label
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    at: dt.datetime
+    type: str
+    text: str
+    actor: str  # display name
+    actor_label: str  # as stored: "user:ayse", "worker", ...
+    case_number: str
+
+
+def _when(value: Any) -> str:
+    if not value:
+        return "no due date"
+    try:
+        return formats.when(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _title(type_: str) -> str:
+    return type_.replace("_", " ").capitalize()
+
+
+Describe = Callable[[Mapping[str, Any], Playbook | None], str]
+
+
+def _tpl(p: Mapping[str, Any], pb: Playbook | None) -> str:
+    return template_label(pb, str(p.get("template") or "")) or "free text"
+
+
+_DESCRIBE: dict[str, Describe] = {
+    "CUSTOMER_CREATED": lambda p, pb: f"Customer created (source {p.get('source', '?')})",
+    "CUSTOMER_UPDATED": lambda p, pb: "Profile edited: " + ", ".join(p.get("fields") or []),
+    "CASE_OPENED": lambda p, pb: f"Case {p.get('number', '')} opened under {p.get('playbook', '')}",
+    "STATE_CHANGED": lambda p, pb: (
+        f"{state_label(pb, str(p.get('from') or ''))} → {state_label(pb, str(p.get('to') or ''))}"
+    ),
+    "FLAG_RAISED": lambda p, pb: f"Flag: {p.get('message', p.get('code', ''))}",
+    "FLAG_RESOLVED": lambda p, pb: f"Flag resolved: {p.get('code', '')}",
+    "FLAG_OVERRIDDEN": lambda p, pb: (
+        f"Flag overridden: {p.get('code', '')} — reason: {p.get('reason', '')}"
+    ),
+    "AGENT_ASSIGNED": lambda p, pb: (
+        f"Assigned to {p.get('agent_name', p.get('agent_id', '?'))} — {p.get('reason', '')}"
+    ),
+    "ASSIGNMENT_FAILED": lambda p, pb: f"No agent assigned: {p.get('reason', '')}",
+    "MESSAGE_QUEUED": lambda p, pb: f"{_tpl(p, pb)} queued on {p.get('channel', '?')}",
+    "MESSAGE_SENT": lambda p, pb: f"{_tpl(p, pb)} sent on {p.get('channel', '?')}",
+    "MESSAGE_NOT_SENT": lambda p, pb: f"{_tpl(p, pb)} not sent: {p.get('reason', '')}",
+    "MESSAGE_FAILED": lambda p, pb: f"Message failed: {p.get('error', '')}",
+    "MESSAGE_LOGGED": lambda p, pb: (
+        f"{p.get('channel', '?')} {str(p.get('direction', '')).lower()} logged"
+        + (f" ({_tpl(p, pb)})" if p.get("template") else "")
+    ),
+    "MESSAGE_RECEIVED": lambda p, pb: f"Message received on {p.get('channel', '?')}",
+    "TASK_CREATED": lambda p, pb: f"Task “{p.get('title', '')}”, due {_when(p.get('due_at'))}",
+    "TASK_COMPLETED": lambda p, pb: f"Task done: “{p.get('title', '')}”",
+    "ORDER_REVIEWED": lambda p, pb: f"Order reviewed, service type {p.get('service_type', '')}",
+    "DOCUMENT_RECEIVED": lambda p, pb: f"Document received: {p.get('doc_type', '')}",
+    "TIMER_SET": lambda p, pb: f"Timer {p.get('name', '')} set for {_when(p.get('due_at'))}",
+    "TIMER_FIRED": lambda p, pb: f"Timer {p.get('name', '')} fired",
+    "TIMER_CANCELLED": lambda p, pb: f"Timer {p.get('name', '')} cancelled",
+    "FIELD_SET": lambda p, pb: f"{p.get('field', '')} set to {p.get('value', '')}",
+    "NOTE": lambda p, pb: str(p.get("text", "")),
+}
+
+
+def describe(event: TimelineEvent, pb: Playbook | None) -> str:
+    payload = event.payload if isinstance(event.payload, Mapping) else {}
+    fn = _DESCRIBE.get(event.type)
+    if fn is not None:
+        try:
+            return fn(payload, pb)
+        except Exception:  # an odd payload must not break the workspace
+            pass
+    details = ", ".join(f"{k}: {v}" for k, v in payload.items() if not k.endswith("_id"))
+    return f"{_title(event.type)}" + (f" — {details}" if details else "")
+
+
+def entries(
+    events: Iterable[TimelineEvent], cases: Iterable[Case], default_pb: Playbook | None = None
+) -> list[Entry]:
+    """`cases` are the customer's cases with `.pb` set (selectors.load_workspace);
+    events outside a case (e.g. MESSAGE_SENT) read labels from `default_pb`."""
+    events = list(events)
+    by_id = {c.pk: c for c in cases}
+    names = actor_names(events)
+    out = []
+    for e in events:
+        case = by_id.get(e.case_id) if e.case_id else None
+        who = e.actor.split(":", 1)[1] if ":" in e.actor else e.actor
+        out.append(
+            Entry(
+                id=e.pk,
+                at=e.at,
+                type=e.type,
+                text=describe(e, getattr(case, "pb", None) or default_pb),
+                actor=names.get(who, who),
+                actor_label=e.actor,
+                case_number=case.number if case else "",
+            )
+        )
+    return out
