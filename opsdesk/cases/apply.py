@@ -133,7 +133,34 @@ def apply_decision(
             payload.update(task_id=task.id, title=task.title, due_at=_iso(task.due_at))
         out.timeline.append(timeline_row(case, cid, entry.type, actor, now, **payload))
 
-    # bulk_create of an empty list issues no query.
+    update: dict[str, Any] = {"updated_at": now}
+    if decision.assignment is not None:
+        update.update(agent_id=case.agent_id, team_id=case.team_id)
+    closing = False
+    if decision.changed_state:
+        case.state = decision.state_to or case.state
+        update["state"] = case.state
+        if pb.states[case.state].final:
+            update.update(status=CaseStatus.CLOSED, closed_at=now)
+            closing = True
+    if decision.fields_to_set:
+        case.fields = {**case.fields, **to_json(decision.fields_to_set)}
+        update["fields"] = case.fields
+    if case._state.adding:
+        # A case being opened is inserted once, with the outcome of its first decision.
+        for name, value in update.items():
+            setattr(case, name, value)
+        case.save(force_insert=True)
+    else:
+        Case.objects.filter(pk=case.pk).update(**update)
+    _insert(out, flags, timers, now)
+    if closing:
+        _close(case, actor, now)
+    return out
+
+
+def _insert(out: Applied, flags: list[Flag], timers: list[Timer], now: dt.datetime) -> None:
+    # One bulk insert per table; an empty list issues no query.
     Flag.objects.bulk_create(flags)
     Message.objects.bulk_create(out.messages)
     OutboxItem.objects.bulk_create(
@@ -145,21 +172,6 @@ def apply_decision(
     Task.objects.bulk_create(out.tasks)
     Timer.objects.bulk_create(timers)
     TimelineEvent.objects.bulk_create(out.timeline)
-
-    update: dict[str, Any] = {"updated_at": now}
-    if decision.assignment is not None:
-        update.update(agent_id=case.agent_id, team_id=case.team_id)
-    if decision.changed_state:
-        case.state = decision.state_to or case.state
-        update["state"] = case.state
-        if pb.states[case.state].final:
-            update.update(status=CaseStatus.CLOSED, closed_at=now)
-            _close(case, actor, now)
-    if decision.fields_to_set:
-        case.fields = {**case.fields, **to_json(decision.fields_to_set)}
-        update["fields"] = case.fields
-    Case.objects.filter(pk=case.pk).update(**update)
-    return out
 
 
 def _close(case: Case, actor: Actor, now: dt.datetime) -> None:

@@ -80,7 +80,8 @@ def case_open(
         raise ValidationFailed({f"fields.{k}": v for k, v in errors.items()})
     now = clock.now()
     with transaction.atomic(savepoint=False):
-        case = Case.objects.create(
+        # Not saved yet: apply_decision inserts it with its first decision's outcome.
+        case = Case(
             # The year as the team sees it: 1 January 01:00 in Istanbul is still
             # 31 December in UTC.
             number=next_case_number(pb.case_prefix, playbook_calendar(pb).local_date(now).year),
