@@ -365,7 +365,13 @@ def _render_or(template: str, ctx: dict[str, Any], fallback: str) -> str:
         return fallback
 
 
-def case_context(case: Case, pb: Playbook) -> dict[str, Any]:
+def case_context(
+    case: Case,
+    pb: Playbook,
+    *,
+    order: Order | None = None,
+    documents: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
     """The playbook's computed values (required/missing documents, ...) as the
     engine sees them now.
 
@@ -377,7 +383,9 @@ def case_context(case: Case, pb: Playbook) -> dict[str, Any]:
     from opsdesk.engine.types import Event
 
     try:
-        return _Run(pb, build_snapshot(case, pb), Event("view"), clock.now()).context()
+        # The caller's order and documents (both or neither) spare two queries.
+        snap = build_snapshot(case, pb, order=order, documents=documents)
+        return _Run(pb, snap, Event("view"), clock.now()).context()
     except Exception:  # display only: the page works without the computed values
         log.exception("cannot evaluate the computed values of %s", case.number)
         return {}
@@ -478,19 +486,24 @@ def load_workspace(customer: Customer, case_id: str | None = None) -> Workspace:
         c.state_label = state_label(c.pb, c.state)
     pb = pbs.get(case.playbook_id) if case else None
     ws = Workspace(customer=customer, cases=cases, case=case, playbook=pb)
-    if case is not None and pb is not None:
-        ws.flags = list(
-            Flag.objects.filter(case=case)
-            .select_related("resolved_by")
-            .order_by("created_at", "id")
-        )
-        ws.computed = case_context(case, pb)
     ws.orders = list(
         Order.objects.filter(customer=customer).select_related("reviewed_by").order_by("-placed_at")
     )
     ws.documents = list(
         Document.objects.filter(customer=customer).order_by("received_at", "doc_type", "id")
     )
+    if case is not None and pb is not None:
+        ws.flags = list(
+            Flag.objects.filter(case=case)
+            .select_related("resolved_by")
+            .order_by("created_at", "id")
+        )
+        ws.computed = case_context(
+            case,
+            pb,
+            order=ws.orders[0] if ws.orders else None,  # the newest, as the engine reads it
+            documents=tuple(d.doc_type for d in ws.documents),
+        )
     ws.tasks = list(
         Task.objects.filter(customer=customer)
         .select_related("assignee")

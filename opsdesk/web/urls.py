@@ -1,3 +1,45 @@
+"""The agent UI. Customer URLs carry the public id (cus_...)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list = []
+from opsdesk.web import actions, views
+from opsdesk.web.shortcuts import secure_headers
+
+app_name = "web"
+
+W = "customers/<str:customer_id>/"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        secure_headers(
+            auth_views.LoginView.as_view(
+                template_name="web/login.html", redirect_authenticated_user=True
+            )
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
+    path("tasks/", views.my_tasks, name="my_tasks"),
+    path("customers/", views.customer_list, name="customers"),
+    path("customers/new/", views.customer_new, name="customer_new"),
+    path(W, views.workspace, name="workspace"),
+    path(W + "timeline/", views.timeline_more, name="timeline"),
+    path(W + "messages/older/", views.messages_more, name="messages"),
+    path(W + "profile/", actions.profile_edit, name="profile_edit"),
+    path(W + "flags/<str:flag_id>/resolve/", actions.flag_resolve_view, name="flag_resolve"),
+    path(W + "flags/<str:flag_id>/override/", actions.flag_override, name="flag_override"),
+    path(W + "cases/<str:case_id>/assign/", actions.assign, name="assign"),
+    path(W + "cases/<str:case_id>/transition/", actions.transition, name="transition"),
+    path(W + "cases/<str:case_id>/tasks/", actions.task_new, name="task_new"),
+    path(W + "cases/<str:case_id>/send/", actions.message_send, name="message_send"),
+    path(W + "orders/<str:order_id>/review/", actions.order_review_view, name="order_review"),
+    path(W + "documents/", actions.document_add, name="document_add"),
+    path(W + "tasks/<str:task_id>/check/", actions.task_check, name="task_check"),
+    path(W + "tasks/<str:task_id>/complete/", actions.task_done, name="task_complete"),
+    path(W + "messages/", actions.message_log_view, name="message_log"),
+]
