@@ -78,14 +78,21 @@ def visible_customers(user: Any) -> QuerySet[Customer]:
     return qs if limit is None else qs.filter(limit)
 
 
+def visible_via(user: Any, customer_field: str = "customer_id") -> Q:
+    """`visible_customers` as a condition on rows of another table that point at
+    a customer. A correlated EXISTS checks only the rows asked for; `customer_id
+    IN (visible customers)` made SQLite list all of them first (half a second
+    with 100,000 customers)."""
+    limit = _customer_filter(user)
+    if limit is None:
+        return Q()
+    return Q(Exists(Customer.objects.filter(limit, pk=OuterRef(customer_field))))
+
+
 def visible_tasks(user: Any) -> QuerySet[Task]:
     if role_of(user) == Role.INTEGRATION:
         return Task.objects.none()  # integrations create customers; tasks are staff work
-    limit = _customer_filter(user)
-    qs = Task.objects.all()
-    if limit is None:
-        return qs
-    return qs.filter(customer__in=Customer.objects.filter(limit).values("pk"))
+    return Task.objects.filter(visible_via(user))
 
 
 def _customer_of(obj: Any) -> Customer | None:

@@ -177,6 +177,8 @@ def case_assign(case_id: str, agent_id: str, actor: Actor, reason: str = "") -> 
         agent = Agent.objects.filter(pk=agent_id, active=True).first()
         if agent is None:
             raise ValidationFailed({"agent": ["no active agent with this id"]})
+        if case.status != CaseStatus.OPEN:
+            raise Refused([f"case {case.number} is closed"])
         if case.agent_id == agent.pk:
             raise Conflict(f"{case.number} is already assigned to {agent.name}")
         now = clock.now()
@@ -198,8 +200,7 @@ def case_assign(case_id: str, agent_id: str, actor: Actor, reason: str = "") -> 
             previous_agent_id=previous,
             reason=reason or "assigned by hand",
         ).save()
-        if case.status == CaseStatus.OPEN:
-            decide_and_apply(case, Event("agent.assigned", {"agent_id": agent.pk}), actor, now)
+        decide_and_apply(case, Event("agent.assigned", {"agent_id": agent.pk}), actor, now)
 
 
 def flag_resolve(flag_id: str, actor: Actor, *, reason: str = "") -> Flag:

@@ -55,6 +55,12 @@ def decide(pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime) -> 
     return _Run(pb, snap, event, now).run()
 
 
+def context_of(pb: Playbook, snap: CaseSnapshot, now: dt.datetime) -> dict[str, Any]:
+    """What guards and templates would see for this case now, computed values
+    included (for display: the workspace shows the missing documents)."""
+    return _Run(pb, snap, Event("view"), now).context()
+
+
 @lru_cache(maxsize=256)
 def _calendar(spec: str) -> BusinessCalendar:
     return BusinessCalendar.from_dict(json.loads(spec))
@@ -326,7 +332,9 @@ class _Run:
             to=self.channel_address(channel),
             language=lang,
             body=render(tpl.text[lang], ctx),
-            subject=render(tpl.subject[lang], ctx) if lang in tpl.subject else "",
+            subject=render(tpl.subject[lang], ctx)
+            if channel == "EMAIL" and lang in tpl.subject
+            else "",
             whatsapp_template=tpl.whatsapp.name if tpl.whatsapp and channel == "WHATSAPP" else "",
             whatsapp_params=tuple(render(p, ctx) for p in tpl.whatsapp.params)
             if tpl.whatsapp and channel == "WHATSAPP"

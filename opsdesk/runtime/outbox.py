@@ -42,7 +42,7 @@ def reap_expired(now: dt.datetime) -> int:
         stuck = list(
             OutboxItem.objects.select_for_update(of=("self",))
             .filter(status=OutboxStatus.SENDING, lease_until__lt=now)
-            .select_related("message")
+            .select_related("message__case")
         )
         for item in stuck:
             if item.attempt_started_at is None or (
@@ -97,7 +97,7 @@ def _outbound(message: Message) -> OutboundMessage:
 def _message_failed(message: Message, error: str, now: dt.datetime, status: str) -> None:
     Message.objects.filter(pk=message.pk).update(status=status, error=error, updated_at=now)
     timeline_row(
-        None,
+        message.case,
         message.customer_id,
         "MESSAGE_FAILED",
         WORKER,
@@ -109,7 +109,7 @@ def _message_failed(message: Message, error: str, now: dt.datetime, status: str)
 
 def send_one(item_id: int) -> str:
     """Send a claimed item; returns its new status."""
-    item = OutboxItem.objects.select_related("message").get(pk=item_id)
+    item = OutboxItem.objects.select_related("message__case").get(pk=item_id)
     message = item.message
     assert message is not None
     started = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
@@ -138,7 +138,7 @@ def send_one(item_id: int) -> str:
             updated_at=now,
         )
         timeline_row(
-            None,
+            message.case,
             message.customer_id,
             "MESSAGE_SENT",
             WORKER,

@@ -30,12 +30,13 @@ from django.db.models import (
     When,
 )
 
-from opsdesk.access.policy import agent_of, visible_customers
+from opsdesk.access.policy import agent_of, visible_customers, visible_via
 from opsdesk.cases.models import Case, CaseStatus, Flag, FlagStatus, PlaybookVersion, TimelineEvent
 from opsdesk.cases.playbooks import active_versions_for, playbook_of
 from opsdesk.common import clock
 from opsdesk.comms.models import Channel, Direction, Message
 from opsdesk.customers.models import Customer, Document, Order
+from opsdesk.engine.decide import context_of
 from opsdesk.playbook.model import FieldSpec, Playbook
 from opsdesk.staff.models import Agent, Role
 from opsdesk.tasks.models import Priority, Task, TaskStatus
@@ -174,23 +175,13 @@ PRIORITY_RANK = CaseWhen(
 )
 
 
-def visible(user: Any, customer_field: str = "customer_id") -> Exists:
-    """The policy's `visible_customers`, as a per-row condition on a related table.
-
-    `customer_id IN (visible customers)` (what `visible_tasks` does) makes SQLite
-    list every visible customer first: half a second with 100k customers. As a
-    correlated EXISTS both databases check only the rows of the page.
-    """
-    return Exists(visible_customers(user).filter(pk=OuterRef(customer_field)))
-
-
 def my_open_tasks(user: Any) -> QuerySet[Task]:
     """Open tasks assigned to the signed-in agent: due date first, then priority."""
     agent = agent_of(user)
     if agent is None:
         return Task.objects.none()
     return (
-        Task.objects.filter(visible(user), assignee_id=agent.pk, status=TaskStatus.OPEN)
+        Task.objects.filter(visible_via(user), assignee_id=agent.pk, status=TaskStatus.OPEN)
         .select_related("customer", "case")
         .annotate(priority_rank=PRIORITY_RANK)
         .order_by(F("due_at").asc(nulls_last=True), "priority_rank", "created_at", "id")
@@ -200,7 +191,7 @@ def my_open_tasks(user: Any) -> QuerySet[Task]:
 def unassigned_cases(user: Any) -> QuerySet[Case]:
     """Open cases with no agent (e.g. waiting in profile review) the user may see."""
     return (
-        Case.objects.filter(visible(user), status=CaseStatus.OPEN, agent__isnull=True)
+        Case.objects.filter(visible_via(user), status=CaseStatus.OPEN, agent__isnull=True)
         .select_related("customer")
         .annotate(open_flags=Count("flags", filter=Q(flags__status=FlagStatus.OPEN)))
         .order_by("opened_at", "number")
@@ -373,19 +364,13 @@ def case_context(
     documents: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """The playbook's computed values (required/missing documents, ...) as the
-    engine sees them now.
-
-    GAP: the engine has no public "evaluate the context of a case" function, so
-    this borrows `engine.decide._Run`; see the report to the domain owners.
-    """
+    engine sees them now."""
     from opsdesk.cases.snapshot import build_snapshot
-    from opsdesk.engine.decide import _Run
-    from opsdesk.engine.types import Event
 
     try:
         # The caller's order and documents (both or neither) spare two queries.
         snap = build_snapshot(case, pb, order=order, documents=documents)
-        return _Run(pb, snap, Event("view"), clock.now()).context()
+        return context_of(pb, snap, clock.now())
     except Exception:  # display only: the page works without the computed values
         log.exception("cannot evaluate the computed values of %s", case.number)
         return {}

@@ -286,7 +286,10 @@ def test_withdrawn_by_hand_and_refused_afterwards(onboarding: Any, staff: Any) -
     before = TimelineEvent.objects.count()
     with pytest.raises(Refused):
         case_transition(case.pk, "intake", Actor("test"))
+    with pytest.raises(Refused):
+        case_assign(case.pk, staff.john.pk, Actor("test"))
     assert TimelineEvent.objects.count() == before
+    assert Case.objects.get(pk=case.pk).agent_id == staff.ayse.pk
 
 
 def test_case_numbers_use_the_teams_year(onboarding: Any, staff: Any, frozen_clock: Any) -> None:
