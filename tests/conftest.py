@@ -109,5 +109,7 @@ pytest_plugins = ["tests.fakes.fixtures"]
 def _fresh_playbook_cache() -> None:
     """Each test has its own database, so no process cache may outlive it."""
     from opsdesk.cases.playbooks import forget_active_versions
+    from opsdesk.cases.snapshot import forget_agents
 
     forget_active_versions()
+    forget_agents()

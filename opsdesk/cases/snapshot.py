@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -128,39 +130,55 @@ def _calendar_from_values(values: tuple[Any, ...]) -> BusinessCalendar | None:
     return _calendar(country, subdivision, tz, tuple(days), _hhmm(start), _hhmm(end), tuple(extra))
 
 
-def candidate_agents() -> list[AgentInfo]:
-    """Active agents and managers, read as plain values in one query: this runs on
-    every intake, and model instances for agents and calendars cost more than the SQL."""
-    own = [f"calendar__{f}" for f in _CALENDAR_FIELDS]
-    team = [f"team__calendar__{f}" for f in _CALENDAR_FIELDS]
-    rows = Agent.objects.filter(active=True, role__in=("agent", "manager")).values_list(
-        "id",
-        "name",
-        "languages",
-        "service_types",
-        "capacity",
-        "open_cases",
-        "team_id",
-        *own,
-        *team,
-    )
-    n = len(_CALENDAR_FIELDS)
-    agents = []
-    for row in rows:
-        calendar = _calendar_from_values(row[7 : 7 + n]) or _calendar_from_values(row[7 + n :])
-        agents.append(
-            AgentInfo(
+# What assignment needs of an agent besides the workload (names, languages,
+# service types, capacity, team, calendar) changes rarely, but reading it with
+# its calendars costs about a millisecond per intake. It is kept per process
+# for AGENT_TTL seconds and re-read at once when an unknown agent turns up;
+# the workload (open_cases) is read fresh every time.
+AGENT_TTL = 30.0
+_agents: tuple[float, dict[str, AgentInfo]] | None = None
+
+
+def forget_agents() -> None:
+    global _agents
+    _agents = None
+
+
+def _static_agents(ids: list[str]) -> dict[str, AgentInfo]:
+    global _agents
+    now = time.monotonic()
+    if _agents is None or now - _agents[0] > AGENT_TTL or not set(ids) <= _agents[1].keys():
+        own = [f"calendar__{f}" for f in _CALENDAR_FIELDS]
+        team = [f"team__calendar__{f}" for f in _CALENDAR_FIELDS]
+        rows = Agent.objects.values_list(
+            "id", "name", "languages", "service_types", "capacity", "team_id", *own, *team
+        )
+        n = len(_CALENDAR_FIELDS)
+        infos = {}
+        for row in rows:
+            calendar = _calendar_from_values(row[6 : 6 + n]) or _calendar_from_values(row[6 + n :])
+            infos[row[0]] = AgentInfo(
                 id=row[0],
                 name=row[1],
                 languages=tuple(row[2]),
                 service_types=tuple(row[3]),
                 capacity=row[4],
-                open_work=row[5],
                 calendar=calendar,
-                team_id=row[6],
+                team_id=row[5],
             )
+        _agents = (now, infos)
+    return _agents[1]
+
+
+def candidate_agents() -> list[AgentInfo]:
+    """Active agents and managers with their current workload."""
+    live = list(
+        Agent.objects.filter(active=True, role__in=("agent", "manager")).values_list(
+            "id", "open_cases"
         )
-    return agents
+    )
+    static = _static_agents([agent_id for agent_id, _ in live])
+    return [replace(static[agent_id], open_work=open_cases) for agent_id, open_cases in live]
 
 
 def order_context(order: Order | None) -> dict[str, Any] | None:
