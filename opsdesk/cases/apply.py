@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import F
 
-from opsdesk.cases.models import Case, CaseStatus, Flag, TimelineEvent
+from opsdesk.cases.models import Case, CaseStatus, EventType, Flag, TimelineEvent
 from opsdesk.common.actors import Actor
 from opsdesk.comms.models import DeliveryStatus, Direction, Message
 from opsdesk.engine.types import Decision
@@ -33,6 +33,9 @@ class Applied:
 def timeline_row(
     case: Case | None, customer_id: str, type_: str, actor: Actor, at: dt.datetime, **payload: Any
 ) -> TimelineEvent:
+    if type_ not in EventType.values:
+        # Every event type is declared, so readers (UI, reports) know them all.
+        raise ValueError(f"unknown timeline event type {type_!r}")
     return TimelineEvent(
         customer_id=customer_id,
         case=case,

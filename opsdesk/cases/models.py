@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -106,14 +108,44 @@ class Flag(models.Model):
         return f"{self.code} ({self.status})"
 
 
+class EventType(models.TextChoices):
+    """Every kind of timeline event; the payload of each is described in docs/api.md."""
+
+    CUSTOMER_CREATED = "CUSTOMER_CREATED"
+    CUSTOMER_UPDATED = "CUSTOMER_UPDATED"
+    CASE_OPENED = "CASE_OPENED"
+    CASE_CLOSED = "CASE_CLOSED"
+    STATE_CHANGED = "STATE_CHANGED"
+    FIELD_SET = "FIELD_SET"
+    NOTE = "NOTE"
+    FLAG_RAISED = "FLAG_RAISED"
+    FLAG_RESOLVED = "FLAG_RESOLVED"
+    FLAG_OVERRIDDEN = "FLAG_OVERRIDDEN"
+    AGENT_ASSIGNED = "AGENT_ASSIGNED"
+    ASSIGNMENT_FAILED = "ASSIGNMENT_FAILED"
+    MESSAGE_QUEUED = "MESSAGE_QUEUED"
+    MESSAGE_NOT_SENT = "MESSAGE_NOT_SENT"
+    MESSAGE_SENT = "MESSAGE_SENT"
+    MESSAGE_FAILED = "MESSAGE_FAILED"
+    MESSAGE_RECEIVED = "MESSAGE_RECEIVED"
+    MESSAGE_LOGGED = "MESSAGE_LOGGED"
+    TASK_CREATED = "TASK_CREATED"
+    TASK_COMPLETED = "TASK_COMPLETED"
+    TIMER_SET = "TIMER_SET"
+    TIMER_CANCELLED = "TIMER_CANCELLED"
+    TIMER_FIRED = "TIMER_FIRED"
+    ORDER_REVIEWED = "ORDER_REVIEWED"
+    DOCUMENT_RECEIVED = "DOCUMENT_RECEIVED"
+
+
 class TimelineEvent(models.Model):
-    """Append-only: services insert rows and nothing updates or deletes them."""
+    """Append-only: rows are inserted (by `apply.timeline_row`), never changed or deleted."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
     case = models.ForeignKey(
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
     )
-    type = models.CharField(max_length=40)
+    type = models.CharField(max_length=40, choices=EventType.choices)
     actor = models.CharField(max_length=100)  # "user:<username>", "system", "worker"
     payload = models.JSONField(default=dict)
     at = models.DateTimeField()
@@ -123,3 +155,11 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("the timeline is append-only: an event cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("the timeline is append-only: an event cannot be deleted")

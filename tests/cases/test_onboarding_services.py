@@ -297,3 +297,19 @@ def test_case_numbers_use_the_teams_year(onboarding: Any, staff: Any, frozen_clo
     frozen_clock.set_now(dt.datetime(2026, 12, 31, 22, 30, tzinfo=dt.UTC))
     customer = customer_create(clean_customer(), Actor("test"))
     assert Case.objects.get(customer=customer).number == "ONB-2027-000001"
+
+
+def test_the_timeline_is_append_only_and_typed(onboarding: Any, staff: Any) -> None:
+    from opsdesk.cases.apply import timeline_row
+
+    customer = customer_create(clean_customer(), Actor("test"))
+    event = customer.timeline.get(type="AGENT_ASSIGNED")
+    event.payload = {"agent_name": "someone else"}
+    with pytest.raises(TypeError, match="append-only"):
+        event.save()
+    with pytest.raises(TypeError, match="append-only"):
+        event.delete()
+    event.refresh_from_db()
+    assert event.payload["agent_name"] == "Ayşe Yılmaz"
+    with pytest.raises(ValueError, match="unknown timeline event type 'AGENT_ASIGNED'"):
+        timeline_row(None, customer.pk, "AGENT_ASIGNED", Actor("test"), event.at)
