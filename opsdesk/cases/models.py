@@ -109,7 +109,7 @@ class Flag(models.Model):
 
 
 class EventType(models.TextChoices):
-    """Every kind of timeline event; the payload of each is described in docs/api.md."""
+    """Every kind of timeline event; docs/api.md lists the payload of each."""
 
     CUSTOMER_CREATED = "CUSTOMER_CREATED"
     CUSTOMER_UPDATED = "CUSTOMER_UPDATED"
