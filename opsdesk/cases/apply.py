@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F
+from django.db import connection
 
 from opsdesk.cases.models import Case, CaseStatus, EventType, Flag, TimelineEvent
+from opsdesk.common import bulk
 from opsdesk.common.actors import Actor
 from opsdesk.comms.models import DeliveryStatus, Direction, Message
 from opsdesk.engine.types import Decision
@@ -21,6 +22,8 @@ from opsdesk.playbook.model import Playbook
 from opsdesk.runtime.models import OutboxItem, Timer, TimerStatus
 from opsdesk.staff.models import Agent
 from opsdesk.tasks.models import Task, TaskStatus
+
+EVENT_TYPES = frozenset(EventType.values)
 
 
 @dataclass
@@ -33,7 +36,7 @@ class Applied:
 def timeline_row(
     case: Case | None, customer_id: str, type_: str, actor: Actor, at: dt.datetime, **payload: Any
 ) -> TimelineEvent:
-    if type_ not in EventType.values:
+    if type_ not in EVENT_TYPES:
         # Every event type is declared, so readers (UI, reports) know them all.
         raise ValueError(f"unknown timeline event type {type_!r}")
     return TimelineEvent(
@@ -46,6 +49,15 @@ def timeline_row(
     )
 
 
+def bump_open_cases(agent_id: str, delta: int) -> None:
+    """open_cases += delta, atomically in the database (runs on every assignment)."""
+    table = connection.ops.quote_name(Agent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET open_cases = open_cases + %s WHERE id = %s", [delta, agent_id]
+        )
+
+
 def move_agent(case: Case, agent_id: str, team_id: str | None) -> None:
     """Point the case at another agent (and the agent's team) and keep both
     agents' open-case counts right."""
@@ -53,8 +65,8 @@ def move_agent(case: Case, agent_id: str, team_id: str | None) -> None:
         return
     if case.status == CaseStatus.OPEN:
         if case.agent_id:
-            Agent.objects.filter(pk=case.agent_id).update(open_cases=F("open_cases") - 1)
-        Agent.objects.filter(pk=agent_id).update(open_cases=F("open_cases") + 1)
+            bump_open_cases(case.agent_id, -1)
+        bump_open_cases(agent_id, +1)
     case.agent_id, case.team_id = agent_id, team_id
 
 
@@ -153,7 +165,7 @@ def apply_decision(
         # A case being opened is inserted once, with the outcome of its first decision.
         for name, value in update.items():
             setattr(case, name, value)
-        case.save(force_insert=True)
+        bulk.insert([case])
     else:
         Case.objects.filter(pk=case.pk).update(**update)
     _insert(out, flags, timers, now)
@@ -163,25 +175,25 @@ def apply_decision(
 
 
 def _insert(out: Applied, flags: list[Flag], timers: list[Timer], now: dt.datetime) -> None:
-    # One bulk insert per table; an empty list issues no query.
-    Flag.objects.bulk_create(flags)
-    Message.objects.bulk_create(out.messages)
-    OutboxItem.objects.bulk_create(
+    # One INSERT per table, none for an empty list; nothing is read back.
+    bulk.insert(flags)
+    bulk.insert(out.messages)
+    bulk.insert(
         [
             OutboxItem(kind="message.send", message=m, next_attempt_at=now, created_at=now)
             for m in out.messages
         ]
     )
-    Task.objects.bulk_create(out.tasks)
-    Timer.objects.bulk_create(timers)
-    TimelineEvent.objects.bulk_create(out.timeline)
+    bulk.insert(out.tasks)
+    bulk.insert(timers)
+    bulk.insert(out.timeline)
 
 
 def _close(case: Case, actor: Actor, now: dt.datetime) -> None:
     """A case in a final state leaves no work behind: open tasks are cancelled
     (they would sit overdue in someone's list) and pending timers too."""
     if case.agent_id:
-        Agent.objects.filter(pk=case.agent_id).update(open_cases=F("open_cases") - 1)
+        bump_open_cases(case.agent_id, -1)
     case.status = CaseStatus.CLOSED
     tasks = Task.objects.filter(case=case, status=TaskStatus.OPEN).update(
         status=TaskStatus.CANCELLED

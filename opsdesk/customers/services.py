@@ -11,7 +11,7 @@ from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case
 from opsdesk.cases.playbooks import active_versions_for
 from opsdesk.cases.services import Known, case_open, dispatch_open_cases, flags_recheck
-from opsdesk.common import clock
+from opsdesk.common import bulk, clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, ValidationFailed
 from opsdesk.customers.models import Customer, Document, Order, Source
@@ -113,26 +113,28 @@ def customer_create(data: CustomerInput, actor: Actor) -> Customer:
 
     now = clock.now()
     with transaction.atomic():
-        customer = Customer.objects.create(
+        customer = Customer(
             **values,
             source=data.source,
             created_at=now,
             updated_at=now,
             created_by=actor.user,
         )
+        bulk.insert([customer])
         created = timeline_row(
             None, customer.pk, "CUSTOMER_CREATED", actor, now, source=data.source
         )
         order = None
         if data.order is not None:
-            order = Order.objects.create(
+            order = Order(
                 customer=customer,
                 service_type=str(data.order["service_type"]).strip(),
                 notes=str(data.order.get("notes") or ""),
                 placed_at=now,
             )
+            bulk.insert([order])
         documents = tuple(dict.fromkeys(data.documents))
-        Document.objects.bulk_create(
+        bulk.insert(
             [
                 Document(customer=customer, doc_type=d, received_at=now, source="APP_WEB")
                 for d in documents
