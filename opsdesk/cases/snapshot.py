@@ -8,6 +8,8 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from django.db import connection
+
 from opsdesk.cases.models import Case, Flag, FlagStatus
 from opsdesk.comms.models import DeliveryStatus, Message
 from opsdesk.customers.models import Customer, Document, Order
@@ -170,13 +172,21 @@ def _static_agents(ids: list[str]) -> dict[str, AgentInfo]:
     return _agents[1]
 
 
+@lru_cache(maxsize=4)
+def _workload_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    # Compiled once per database vendor: building the queryset cost more than running it.
+    qs = Agent.objects.filter(active=True, role__in=("agent", "manager")).values_list(
+        "id", "open_cases"
+    )
+    return qs.query.sql_with_params()
+
+
 def candidate_agents() -> list[AgentInfo]:
     """Active agents and managers with their current workload."""
-    live = list(
-        Agent.objects.filter(active=True, role__in=("agent", "manager")).values_list(
-            "id", "open_cases"
-        )
-    )
+    sql, params = _workload_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        live = cursor.fetchall()
     static = _static_agents([agent_id for agent_id, _ in live])
     return [replace(static[agent_id], open_work=open_cases) for agent_id, open_cases in live]
 

@@ -112,7 +112,7 @@ def customer_create(data: CustomerInput, actor: Actor) -> Customer:
         raise ValidationFailed(errors)
 
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(), bulk.pipelined():
         customer = Customer(
             **values,
             source=data.source,

@@ -313,3 +313,27 @@ def test_the_timeline_is_append_only_and_typed(onboarding: Any, staff: Any) -> N
     assert event.payload["agent_name"] == "Ayşe Yılmaz"
     with pytest.raises(ValueError, match="unknown timeline event type 'AGENT_ASIGNED'"):
         timeline_row(None, customer.pk, "AGENT_ASIGNED", Actor("test"), event.at)
+
+
+def test_a_database_error_mid_intake_leaves_nothing_and_the_next_intake_works(
+    onboarding: Any, staff: Any, frozen_clock: Any
+) -> None:
+    from django.db import IntegrityError
+
+    from opsdesk.cases.models import CaseNumberCounter
+
+    first = customer_create(clean_customer(), Actor("test"))
+    # Wind the counter back: the next case number collides with the first case's.
+    CaseNumberCounter.objects.update(value=0)
+    counts = (Customer.objects.count(), Case.objects.count(), TimelineEvent.objects.count())
+    with pytest.raises(IntegrityError):
+        customer_create(clean_customer(given_name="Zeynep"), Actor("test"))
+    assert (Customer.objects.count(), Case.objects.count(), TimelineEvent.objects.count()) == counts
+    assert Message.objects.exclude(customer=first).count() == 0
+    assert Agent.objects.get(pk=staff.ayse.pk).open_cases == 1
+    # The failed intake's counter step was rolled back too; put the counter right
+    # and the same connection takes the next intake.
+    assert CaseNumberCounter.objects.get().value == 0
+    CaseNumberCounter.objects.update(value=1)
+    second = customer_create(clean_customer(given_name="Zeynep"), Actor("test"))
+    assert Case.objects.get(customer=second).number == "ONB-2026-000002"
