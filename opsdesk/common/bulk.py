@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
 
 
@@ -40,7 +40,10 @@ def insert(objs: Sequence[models.Model]) -> None:
     """
     if not objs:
         return
-    sql, fields = _plan(type(objs[0]), connection.vendor)
+    # The wrapper itself, not the `connection` proxy: every value's preparation
+    # asks it for `ops`, and the proxy looks the connection up again each time.
+    conn = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _plan(type(objs[0]), conn.vendor)
     # The rows of one call mostly share their timestamps (the decision's `now`):
     # each distinct datetime is prepared once.
     prepared: dict[dt.datetime, Any] = {}
@@ -48,19 +51,19 @@ def insert(objs: Sequence[models.Model]) -> None:
     def prep(f: models.Field, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             if value not in prepared:
-                prepared[value] = f.get_db_prep_save(value, connection)
+                prepared[value] = f.get_db_prep_save(value, conn)
             return prepared[value]
-        return f.get_db_prep_save(value, connection)
+        return f.get_db_prep_save(value, conn)
 
     rows = [tuple(prep(f, f.pre_save(obj, True)) for f in fields) for obj in objs]
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         if len(rows) == 1:
             cursor.execute(sql, rows[0])
         else:
             cursor.executemany(sql, rows)
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = conn.alias
 
 
 @contextlib.contextmanager
