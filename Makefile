@@ -86,7 +86,8 @@ chromium:
 
 # --- everyday targets ---------------------------------------------------------
 
-test: install chromium
+# Style first: a lint failure fails the run, as a failing test would.
+test: install chromium lint
 	bash scripts/run-tests $(PYTEST_ARGS)
 
 demo: install
