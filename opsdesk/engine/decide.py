@@ -24,6 +24,7 @@ from opsdesk.engine.types import (
     TimelineEntry,
     TimerToSet,
 )
+from opsdesk.playbook.events import CADENCE_TIMER, TIMER_EVENT_PREFIX
 from opsdesk.playbook.expressions import evaluate, names_in, render
 from opsdesk.playbook.fields import coerce_fields
 from opsdesk.playbook.model import (
@@ -40,7 +41,10 @@ from opsdesk.playbook.model import (
     Send,
     SetField,
     SetTimer,
+    StartCadence,
+    StopCadence,
     Transition,
+    Wait,
 )
 
 # Automatic transitions may chain (a -> b -> c); a longer chain is a playbook loop.
@@ -164,6 +168,8 @@ class _Run:
             self.open_task(key)
         elif etype == "reassess":
             pass  # only the automatic transitions below
+        elif etype.startswith(TIMER_EVENT_PREFIX + CADENCE_TIMER):
+            self.resume_cadence(etype.removeprefix(TIMER_EVENT_PREFIX))
         else:
             self.on_event(etype)
         self.settle()
@@ -270,9 +276,68 @@ class _Run:
             self.note("FIELD_SET", field=action.set_field.field, value=value)
         elif isinstance(action, Note):
             self.note("NOTE", text=render(action.note, self.context()))
+        elif isinstance(action, StartCadence):
+            self.start_cadence(action.start_cadence)
+        elif isinstance(action, StopCadence):
+            self.stop_cadence(action.stop_cadence)
+        elif isinstance(action, Wait):
+            raise EngineError("`wait` outside a cadence's steps")  # the check refuses it
         elif isinstance(action, Branch):
             for inner in action.then if self.holds(action.if_) else action.else_:
                 self.act(inner)
+
+    # --- cadences ------------------------------------------------------------
+
+    def _cadence_timer(self, name: str, step: int) -> str:
+        return f"{CADENCE_TIMER}{name}__{step}"
+
+    def _pause(self, name: str, step: int, due: dt.datetime) -> None:
+        timer = self._cadence_timer(name, step)
+        self.d.timers_to_set.append(TimerToSet(timer, due))
+        self.timers.add(timer)
+        self.changed("timers")
+        self.note("CADENCE_WAITING", cadence=name, step=step, until=due.isoformat())
+
+    def start_cadence(self, name: str) -> None:
+        self.stop_cadence(name, restarting=True)
+        self.note("CADENCE_STARTED", cadence=name)
+        spec = self.pb.cadences[name]
+        if spec.quiet_hours == "business" and not self.calendar.is_working_time(self.now):
+            self._pause(name, 0, self.calendar.next_working_moment(self.now))
+            return
+        self.run_cadence(name, 0)
+
+    def run_cadence(self, name: str, first: int) -> None:
+        spec = self.pb.cadences[name]
+        for index in range(first, len(spec.steps)):
+            step = spec.steps[index]
+            if isinstance(step, Wait):
+                due = due_after(step.wait, self.now, self.calendar)
+                if spec.quiet_hours == "business":
+                    due = self.calendar.next_working_moment(due)
+                self._pause(name, index + 1, due)
+                return
+            self.act(step)
+        self.note("CADENCE_FINISHED", cadence=name)
+        self.on_event(f"cadence.{name}.done")
+
+    def resume_cadence(self, timer: str) -> None:
+        name, _, step = timer.removeprefix(CADENCE_TIMER).rpartition("__")
+        self.timers.discard(timer)
+        self.changed("timers")
+        if name in self.pb.cadences and step.isdigit():
+            self.run_cadence(name, int(step))
+
+    def stop_cadence(self, name: str, *, restarting: bool = False) -> None:
+        prefix = f"{CADENCE_TIMER}{name}__"
+        pending = sorted(t for t in self.timers if t.startswith(prefix))
+        for timer in pending:
+            self.timers.discard(timer)
+            self.d.timers_to_cancel.append(timer)
+        if pending:
+            self.changed("timers")
+            if not restarting:
+                self.note("CADENCE_STOPPED", cadence=name)
 
     def raise_flags(self) -> None:
         wanted = set(self.pb.profile_checks)

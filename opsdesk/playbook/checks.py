@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from opsdesk.engine.calendar import BusinessCalendar
-from opsdesk.playbook.events import KNOWN_EVENTS, TIMER_EVENT_PREFIX
+from opsdesk.playbook.events import CADENCE_DONE, CADENCE_TIMER, KNOWN_EVENTS, TIMER_EVENT_PREFIX
 from opsdesk.playbook.expressions import (
     AGENT_KEYS,
     CONTEXT_NAMES,
@@ -28,7 +29,13 @@ from opsdesk.playbook.model import (
     Send,
     SetField,
     SetTimer,
+    StartCadence,
+    StopCadence,
+    Wait,
 )
+
+# A `wait` may stand only directly in a cadence's steps.
+CADENCE_STEP = re.compile(r"^cadences\.[a-z0-9_]+\.steps\[\d+\]$")
 
 PROFILE_CHECK_CODES = frozenset(
     {
@@ -91,6 +98,8 @@ def _actions(pb: Playbook) -> Iterator[tuple[str, Action]]:
             yield from _walk(f"states.{name}.transitions[{t}].do", tr.do)
     for key, task in pb.tasks.items():
         yield from _walk(f"tasks.{key}.on_complete", task.on_complete)
+    for name, cadence in pb.cadences.items():
+        yield from _walk(f"cadences.{name}.steps", cadence.steps)
 
 
 def _check_states(pb: Playbook) -> list[Problem]:
@@ -108,14 +117,18 @@ def _check_states(pb: Playbook) -> list[Problem]:
             path = f"states.{name}.transitions[{t}]"
             if tr.to is not None and tr.to not in pb.states:
                 out.append(Problem(f"{path}.to", f"no state {tr.to!r}"))
-            if tr.on is not None and tr.on not in KNOWN_EVENTS:
+            done = CADENCE_DONE.fullmatch(tr.on or "")
+            if done is not None:
+                if done.group(1) not in pb.cadences:
+                    out.append(Problem(f"{path}.on", f"no cadence {done.group(1)!r}"))
+            elif tr.on is not None and tr.on not in KNOWN_EVENTS:
                 timer = tr.on.removeprefix(TIMER_EVENT_PREFIX)
                 if not tr.on.startswith(TIMER_EVENT_PREFIX):
                     out.append(
                         Problem(
                             f"{path}.on",
                             f"unknown event {tr.on!r}; known: {', '.join(sorted(KNOWN_EVENTS))}"
-                            f", {TIMER_EVENT_PREFIX}<name>",
+                            f", {TIMER_EVENT_PREFIX}<name>, cadence.<name>.done",
                         )
                     )
                 elif timer not in timers_set:
@@ -133,6 +146,12 @@ def _check_states(pb: Playbook) -> list[Problem]:
             )
         elif isinstance(action, SetField) and action.set_field.field not in pb.fields:
             out.append(Problem(f"{path}.set_field.field", f"no field {action.set_field.field!r}"))
+        elif isinstance(action, StartCadence | StopCadence):
+            name = action.start_cadence if isinstance(action, StartCadence) else action.stop_cadence
+            if name not in pb.cadences:
+                out.append(Problem(path, f"no cadence {name!r}"))
+        elif isinstance(action, Wait) and not CADENCE_STEP.match(path):
+            out.append(Problem(path, "`wait` is a step of a cadence, not an action elsewhere"))
         elif isinstance(action, Assign):
             rules = action.rules(pb.assignment)
             if "service_type" in rules.match and rules.service_type_field not in pb.fields:
@@ -143,6 +162,16 @@ def _check_states(pb: Playbook) -> list[Problem]:
                         f"{rules.service_type_field!r} (set service_type_field)",
                     )
                 )
+    for name, cadence in pb.cadences.items():
+        if isinstance(cadence.steps[-1], Wait):
+            out.append(
+                Problem(f"cadences.{name}.steps", "a cadence ends with a step, not a `wait`")
+            )
+    for path, action in _actions(pb):
+        if isinstance(action, SetTimer) and action.set_timer.name.startswith(CADENCE_TIMER):
+            out.append(
+                Problem(f"{path}.set_timer.name", f"names starting {CADENCE_TIMER!r} are reserved")
+            )
     if len(initial) == 1:
         out += _check_reachable(pb, initial[0])
     return out

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 TIMER_EVENT_PREFIX = "timer."
+# A cadence's waits are timers named cadence__<cadence>__<next step>.
+CADENCE_TIMER = "cadence__"
+# The event a cadence raises when its last step has run.
+CADENCE_DONE = re.compile(r"cadence\.([a-z][a-z0-9_]*)\.done")
 
 KNOWN_EVENTS: frozenset[str] = frozenset(
     {

@@ -156,6 +156,20 @@ class Note(Node):
     note: str  # Jinja text written to the timeline
 
 
+class Wait(Node):
+    """A pause between a cadence's steps (only inside `cadences`)."""
+
+    wait: Duration
+
+
+class StartCadence(Node):
+    start_cadence: str
+
+
+class StopCadence(Node):
+    stop_cadence: str
+
+
 class Branch(Node):
     """`if: <expression>` then the `then` actions, else the `else` actions."""
 
@@ -189,13 +203,17 @@ Action = Annotated[
     | Annotated[CancelTimer, Tag("cancel_timer")]
     | Annotated[SetField, Tag("set_field")]
     | Annotated[Note, Tag("note")]
+    | Annotated[Wait, Tag("wait")]
+    | Annotated[StartCadence, Tag("start_cadence")]
+    | Annotated[StopCadence, Tag("stop_cadence")]
     | Annotated[Branch, Tag("if")],
     Discriminator(
         _action_tag,
         custom_error_type="unknown_action",
         custom_error_message=(
             "an action is one of raise_flags, assign, send, open_task, set_timer, "
-            "cancel_timer, set_field, note, or if/then/else"
+            "cancel_timer, set_field, note, start_cadence, stop_cadence, wait (in a "
+            "cadence), or if/then/else"
         ),
     ),
 ]
@@ -248,6 +266,20 @@ class StateSpec(Node):
     transitions: list[Transition] = []
 
 
+class CadenceSpec(Node):
+    """Steps run in order; a `wait` step pauses the cadence on a durable timer.
+
+    `quiet_hours: business` keeps every step inside the calendar's working
+    hours: a start or a wait that ends outside them resumes at the next
+    working moment. `stop_cadence` (e.g. on any reply) cancels what is left.
+    When the last step has run, the event `cadence.<name>.done` fires.
+    """
+
+    label: str = ""
+    quiet_hours: Literal["none", "business"] = "none"
+    steps: list[Action] = Field(min_length=1)
+
+
 class Trigger(Node):
     events: list[Literal["customer.created"]] = Field(min_length=1)
 
@@ -271,6 +303,7 @@ class Playbook(Node):
     assignment: AssignSpec = AssignSpec()
     templates: dict[Slug, MessageTemplate] = {}
     tasks: dict[Slug, TaskSpec] = {}
+    cadences: dict[Slug, CadenceSpec] = {}
     states: dict[Slug, StateSpec] = Field(min_length=1)
 
     @property
