@@ -147,6 +147,21 @@ WHATSAPP_PHONE_NUMBER_ID = os.environ.get("OPSDESK_WHATSAPP_PHONE_NUMBER_ID", ""
 WHATSAPP_ACCESS_TOKEN = os.environ.get("OPSDESK_WHATSAPP_ACCESS_TOKEN", "")
 WHATSAPP_APP_SECRET = os.environ.get("OPSDESK_WHATSAPP_APP_SECRET", "")
 WHATSAPP_VERIFY_TOKEN = os.environ.get("OPSDESK_WHATSAPP_VERIFY_TOKEN", "")
+TWILIO_API_BASE = os.environ.get("OPSDESK_TWILIO_API_BASE", "https://api.twilio.com")
+TWILIO_ACCOUNT_SID = os.environ.get("OPSDESK_TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("OPSDESK_TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("OPSDESK_TWILIO_FROM_NUMBER", "")
+# Base URL providers call back, e.g. https://ops.example.com (required for twilio_voice).
+OPSDESK_PUBLIC_URL = os.environ.get("OPSDESK_PUBLIC_URL", "")
+# Outbound email ("smtp" adapter). Django's own EMAIL_* names, so django.core.mail
+# uses the same relay.
+EMAIL_HOST = os.environ.get("OPSDESK_SMTP_HOST", "")
+EMAIL_USE_SSL = _env_bool("OPSDESK_SMTP_SSL", False)  # implicit TLS, usually port 465
+EMAIL_USE_TLS = _env_bool("OPSDESK_SMTP_STARTTLS", not EMAIL_USE_SSL)  # STARTTLS unless SSL
+EMAIL_PORT = int(os.environ.get("OPSDESK_SMTP_PORT", "465" if EMAIL_USE_SSL else "587"))
+EMAIL_HOST_USER = os.environ.get("OPSDESK_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("OPSDESK_SMTP_PASSWORD", "")
+OPSDESK_EMAIL_FROM = os.environ.get("OPSDESK_EMAIL_FROM", "")  # "Ikamet <info@example.com>"
 # Worker tuning.
 OPSDESK_WORKER_BATCH = int(os.environ.get("OPSDESK_WORKER_BATCH", "50"))
 OPSDESK_SEND_LEASE_SECONDS = int(os.environ.get("OPSDESK_SEND_LEASE_SECONDS", "120"))
