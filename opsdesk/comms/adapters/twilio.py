@@ -26,8 +26,8 @@ from opsdesk.comms.adapters.base import (
     RetryableError,
     SendResult,
 )
+from opsdesk.comms.adapters.http import retry_after_seconds
 from opsdesk.comms.adapters.twiml import confirmation_twiml
-from opsdesk.comms.adapters.whatsapp_cloud import _retry_after
 
 API_VERSION = "2010-04-01"
 VOICE_WEBHOOK_PATH = "/api/v1/webhooks/twilio/voice/"
@@ -196,7 +196,7 @@ def classify_error(response: httpx.Response) -> AdapterError:
         text += f" ({error['more_info']})"
     status = response.status_code
     if status == 429 or code in RATE_LIMIT_CODES or status >= 500:
-        retry_after = _retry_after(response.headers.get("Retry-After"))
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         return RetryableError(text, code=code, retry_after=retry_after)
     # 21211 invalid To, 21610 unsubscribed (STOP), 21408 region not enabled, 20003 auth, ...
     return PermanentError(text, code=code)

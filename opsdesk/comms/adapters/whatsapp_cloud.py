@@ -6,14 +6,10 @@ Error codes: https://developers.facebook.com/docs/whatsapp/cloud-api/support/err
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
-import math
 from typing import Any
 
 import httpx
 
-from opsdesk.common import clock
 from opsdesk.comms.adapters.base import (
     AdapterError,
     OutboundMessage,
@@ -21,6 +17,7 @@ from opsdesk.comms.adapters.base import (
     RetryableError,
     SendResult,
 )
+from opsdesk.comms.adapters.http import retry_after_seconds
 
 # Throttling codes: the request was fine, Meta just wants us to slow down.
 # 4 app-level rate limit, 80007 WABA rate limit, 130429 throughput limit,
@@ -107,7 +104,7 @@ def classify_error(response: httpx.Response) -> AdapterError:
         text += f" ({details})"
     status = response.status_code
     if status == 429 or code in RATE_LIMIT_CODES or status >= 500:
-        retry_after = _retry_after(response.headers.get("Retry-After"))
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         return RetryableError(text, code=code, retry_after=retry_after)
     return PermanentError(text, code=code)
 
@@ -129,23 +126,3 @@ def _error_body(response: httpx.Response) -> dict[str, Any]:
     except (ValueError, AttributeError):
         return {}  # e.g. an HTML 502 from a proxy
     return error if isinstance(error, dict) else {}
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - clock.now()).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
