@@ -14,18 +14,16 @@ import base64
 import email.utils
 import hashlib
 import hmac
-import json
 import re
 import secrets
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 from opsdesk.common import clock
+from tests.fakes.http_provider import FakeJsonProvider, Received, Reply
 
 API_VERSION = "2010-04-01"
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
@@ -57,17 +55,6 @@ class BadRequest(Exception):
 
 
 @dataclass(frozen=True)
-class Received:
-    """Every request that reached the server, accepted or not."""
-
-    method: str
-    path: str
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-    client_port: int  # same port on consecutive requests = connection reused
-
-
-@dataclass(frozen=True)
 class Created:
     """A message or call Twilio would have queued."""
 
@@ -79,15 +66,10 @@ class Created:
         return next((value for key, value in self.params if key == name), None)
 
 
-@dataclass(frozen=True)
-class _Failure:
-    status: int
-    code: int
-    message: str
-    retry_after: str | None
+class FakeTwilio(FakeJsonProvider):
+    DEFAULT_FAILURES = _DEFAULT_FAILURES
+    FALLBACK_FAILURE = (20001, "Error")
 
-
-class FakeTwilio:
     def __init__(
         self,
         *,
@@ -95,27 +77,16 @@ class FakeTwilio:
         auth_token: str = "test-auth-token",
         from_number: str = "+908505550000",
     ) -> None:
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.from_number = from_number  # the only number this account owns
         self.requests: list[Created] = []  # accepted (201) requests
-        self.received: list[Received] = []  # everything, including rejected ones
-        self._failures: list[_Failure] = []
-        self._delays: list[float] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        # A short poll interval keeps shutdown() (once per test) from costing 0.5 s.
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
 
     @property
     def url(self) -> str:
         """The API base to configure the adapter with, e.g. http://127.0.0.1:PORT."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     @property
     def messages_url(self) -> str:
@@ -125,59 +96,8 @@ class FakeTwilio:
     def calls_url(self) -> str:
         return f"{self.url}/{API_VERSION}/Accounts/{self.account_sid}/Calls.json"
 
-    def start(self) -> FakeTwilio:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wake stalled handlers so shutdown is prompt
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTwilio:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def fail_next(
-        self,
-        status: int = 500,
-        *,
-        code: int | None = None,
-        message: str | None = None,
-        count: int = 1,
-        retry_after: float | str | None = None,
-    ) -> None:
-        """Answer the next `count` well-formed requests with a Twilio error."""
-        default_code, default_message = _DEFAULT_FAILURES.get(status, (20001, "Error"))
-        failure = _Failure(
-            status=status,
-            code=default_code if code is None else code,
-            message=default_message if message is None else message,
-            retry_after=None if retry_after is None else str(retry_after),
-        )
-        with self._lock:
-            self._failures.extend([failure] * count)
-
-    def delay_next(self, seconds: float, *, count: int = 1) -> None:
-        """Stall the next `count` requests before answering (for client timeouts)."""
-        with self._lock:
-            self._delays.extend([seconds] * count)
-
-    def clear(self) -> None:
-        with self._lock:
-            self.requests.clear()
-            self.received.clear()
-            self._failures.clear()
-            self._delays.clear()
-
-    def handle(self, received: Received) -> _Reply:
-        with self._lock:
-            self.received.append(received)
-            delay = self._delays.pop(0) if self._delays else 0.0
-        if delay and self._stopping.wait(delay):
+    def handle(self, received: Received) -> Reply:
+        if not self.arrive(received):
             return _error_reply(BadRequest(20503, "Service Unavailable", 503))
         try:
             if not self._authorized(received.headers.get("authorization", "")):
@@ -190,18 +110,13 @@ class FakeTwilio:
                 _check_call(params, self.from_number)
         except BadRequest as exc:
             return _error_reply(exc)
-        with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
-            created = None
-            if failure is None:
-                created = Created(resource, _sid("SM" if resource == "Messages" else "CA"), params)
-                self.requests.append(created)
+        created = Created(resource, _sid("SM" if resource == "Messages" else "CA"), params)
+        failure = self.accept(created)
         if failure is not None:
             extra = {"Retry-After": failure.retry_after} if failure.retry_after else {}
             bad = BadRequest(failure.code, failure.message, failure.status)
             return _error_reply(bad, extra)
-        assert created is not None
-        return _Reply(201, self._resource_body(created))
+        return Reply(201, self._resource_body(created))
 
     def _authorized(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
@@ -371,48 +286,11 @@ def _sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)  # 34 characters, as Twilio's sids
 
 
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] | None = None
-
-
-def _error_reply(exc: BadRequest, headers: dict[str, str] | None = None) -> _Reply:
+def _error_reply(exc: BadRequest, headers: dict[str, str] | None = None) -> Reply:
     body = {
         "code": exc.code,
         "message": exc.message,
         "more_info": f"https://www.twilio.com/docs/errors/{exc.code}",
         "status": exc.status,
     }
-    return _Reply(exc.status, body, headers)
-
-
-def _handler_for(server: FakeTwilio) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, like api.twilio.com
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            port = self.client_address[1]
-            reply = server.handle(Received(self.command, self.path, headers, raw, port))
-            payload = json.dumps(reply.body).encode()
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in (reply.headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client timed out and hung up: expected in timeout tests
-
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output clean
-
-    return Handler
+    return Reply(exc.status, body, headers)

@@ -11,10 +11,9 @@ import base64
 import json
 import re
 import secrets
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.http_provider import FakeJsonProvider, Received, Reply
 
 _TOP_LEVEL_KEYS = frozenset(
     {
@@ -42,26 +41,10 @@ class BadRequest(Exception):
     """A request shape the Cloud API would reject with code 100."""
 
 
-@dataclass(frozen=True)
-class Received:
-    """Every request that reached the server, accepted or not."""
+class FakeWhatsAppCloud(FakeJsonProvider):
+    DEFAULT_FAILURES = _DEFAULT_FAILURES
+    CONTENT_TYPE = "application/json; charset=UTF-8"
 
-    method: str
-    path: str
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-    client_port: int  # same port on consecutive requests = connection reused
-
-
-@dataclass(frozen=True)
-class _Failure:
-    status: int
-    code: int
-    message: str
-    retry_after: str | None
-
-
-class FakeWhatsAppCloud:
     def __init__(
         self,
         *,
@@ -69,102 +52,37 @@ class FakeWhatsAppCloud:
         token: str = "test-access-token",
         version: str = "v21.0",
     ) -> None:
+        super().__init__()
         self.phone_number_id = phone_number_id
         self.token = token
         self.version = version
         self.requests: list[dict[str, Any]] = []  # parsed bodies of accepted (200) requests
-        self.received: list[Received] = []  # everything, including rejected ones
-        self._failures: list[_Failure] = []
-        self._delays: list[float] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        # A short poll interval keeps shutdown() (once per test) from costing 0.5 s.
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
 
     @property
     def url(self) -> str:
         """The API base to configure the adapter with, e.g. http://127.0.0.1:PORT/v21.0."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/{self.version}"
+        return f"{self.origin}/{self.version}"
 
     @property
     def messages_url(self) -> str:
         return f"{self.url}/{self.phone_number_id}/messages"
 
-    def start(self) -> FakeWhatsAppCloud:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wake stalled handlers so shutdown is prompt
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeWhatsAppCloud:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def fail_next(
-        self,
-        status: int = 500,
-        *,
-        code: int | None = None,
-        message: str | None = None,
-        count: int = 1,
-        retry_after: float | str | None = None,
-    ) -> None:
-        """Answer the next `count` well-formed requests with a Cloud API error."""
-        default_code, default_message = _DEFAULT_FAILURES.get(status, (1, "An unknown error"))
-        failure = _Failure(
-            status=status,
-            code=default_code if code is None else code,
-            message=default_message if message is None else message,
-            retry_after=None if retry_after is None else str(retry_after),
-        )
-        with self._lock:
-            self._failures.extend([failure] * count)
-
-    def delay_next(self, seconds: float, *, count: int = 1) -> None:
-        """Stall the next `count` requests before answering (for client timeouts)."""
-        with self._lock:
-            self._delays.extend([seconds] * count)
-
-    def clear(self) -> None:
-        with self._lock:
-            self.requests.clear()
-            self.received.clear()
-            self._failures.clear()
-            self._delays.clear()
-
-    def handle(self, received: Received) -> _Reply:
+    def handle(self, received: Received) -> Reply:
         method, path, headers, raw = received.method, received.path, received.headers, received.body
-        with self._lock:
-            self.received.append(received)
-            delay = self._delays.pop(0) if self._delays else 0.0
-        if delay and self._stopping.wait(delay):
-            return _Reply(503, _error(131016, "Service unavailable"))
+        if not self.arrive(received):
+            return Reply(503, _error(131016, "Service unavailable"))
         try:
             self._check_route(method, path)
             if headers.get("authorization") != f"Bearer {self.token}":
-                return _Reply(401, _error(190, _DEFAULT_FAILURES[401][1]))
+                return Reply(401, _error(190, _DEFAULT_FAILURES[401][1]))
             body = self._check_body(headers, raw)
         except BadRequest as exc:
-            return _Reply(400, _error(100, f"(#100) {exc}"))
-        with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
-            if failure is None:
-                self.requests.append(body)
+            return Reply(400, _error(100, f"(#100) {exc}"))
+        failure = self.accept(body)
         if failure is not None:
             extra = {"Retry-After": failure.retry_after} if failure.retry_after else {}
-            return _Reply(failure.status, _error(failure.code, failure.message), extra)
-        return _Reply(200, _accepted(body))
+            return Reply(failure.status, _error(failure.code, failure.message), extra)
+        return Reply(200, _accepted(body))
 
     def _check_route(self, method: str, path: str) -> None:
         expected = f"/{self.version}/{self.phone_number_id}/messages"
@@ -256,13 +174,6 @@ def _check_template(body: dict[str, Any]) -> None:
                 raise BadRequest("a text parameter needs a non-empty 'text'")
 
 
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] | None = None
-
-
 def _error(code: int, message: str) -> dict[str, Any]:
     error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code}
     if code == 131047:
@@ -285,33 +196,3 @@ def _accepted(body: dict[str, Any]) -> dict[str, Any]:
         "contacts": [{"input": body["to"], "wa_id": body["to"]}],
         "messages": [message],
     }
-
-
-def _handler_for(server: FakeWhatsAppCloud) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, like graph.facebook.com
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            port = self.client_address[1]
-            reply = server.handle(Received(self.command, self.path, headers, raw, port))
-            payload = json.dumps(reply.body).encode()
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in (reply.headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client timed out and hung up: expected in timeout tests
-
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output clean
-
-    return Handler
