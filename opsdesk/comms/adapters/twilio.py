@@ -26,7 +26,7 @@ from opsdesk.comms.adapters.base import (
     RetryableError,
     SendResult,
 )
-from opsdesk.comms.adapters.http import retry_after_seconds
+from opsdesk.comms.adapters.http import error_for
 from opsdesk.comms.adapters.twiml import confirmation_twiml
 
 API_VERSION = "2010-04-01"
@@ -194,12 +194,8 @@ def classify_error(response: httpx.Response) -> AdapterError:
         text += f": {error['message']}"
     if isinstance(error.get("more_info"), str) and error["more_info"]:
         text += f" ({error['more_info']})"
-    status = response.status_code
-    if status == 429 or code in RATE_LIMIT_CODES or status >= 500:
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        return RetryableError(text, code=code, retry_after=retry_after)
-    # 21211 invalid To, 21610 unsubscribed (STOP), 21408 region not enabled, 20003 auth, ...
-    return PermanentError(text, code=code)
+    # Permanent, e.g. 21211 invalid To, 21610 unsubscribed (STOP), 21408 region, 20003 auth.
+    return error_for(response, code=code, text=text, rate_limit_codes=RATE_LIMIT_CODES)
 
 
 def _check(message: OutboundMessage, channel: str) -> None:

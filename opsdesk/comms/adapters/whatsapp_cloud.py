@@ -17,7 +17,7 @@ from opsdesk.comms.adapters.base import (
     RetryableError,
     SendResult,
 )
-from opsdesk.comms.adapters.http import retry_after_seconds
+from opsdesk.comms.adapters.http import error_for
 
 # Throttling codes: the request was fine, Meta just wants us to slow down.
 # 4 app-level rate limit, 80007 WABA rate limit, 130429 throughput limit,
@@ -102,11 +102,7 @@ def classify_error(response: httpx.Response) -> AdapterError:
     details = (error.get("error_data") or {}).get("details")
     if isinstance(details, str) and details:
         text += f" ({details})"
-    status = response.status_code
-    if status == 429 or code in RATE_LIMIT_CODES or status >= 500:
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        return RetryableError(text, code=code, retry_after=retry_after)
-    return PermanentError(text, code=code)
+    return error_for(response, code=code, text=text, rate_limit_codes=RATE_LIMIT_CODES)
 
 
 def _wamid(response: httpx.Response) -> str:
