@@ -25,7 +25,7 @@ from opsdesk.cases.models import (
     TimelineEvent,
 )
 from opsdesk.cases.playbooks import playbook_of
-from opsdesk.cases.snapshot import build_snapshot
+from opsdesk.cases.snapshot import build_snapshot, profile_issues
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
@@ -209,8 +209,6 @@ def flag_resolve(flag_id: str, actor: Actor, *, reason: str = "") -> Flag:
     Refuses to mark resolved a flag whose problem is still there: that needs an
     override with a reason, so the timeline says who accepted what and why.
     """
-    from opsdesk.cases.snapshot import profile_issues
-
     with transaction.atomic():
         flag = Flag.objects.select_related("case__customer").get(pk=flag_id)
         case = lock_case(flag.case_id)
@@ -243,8 +241,6 @@ def flag_resolve(flag_id: str, actor: Actor, *, reason: str = "") -> Flag:
 
 def flags_recheck(customer: Customer, actor: Actor) -> None:
     """After a profile edit: resolve the open flags whose problem is gone."""
-    from opsdesk.cases.snapshot import profile_issues
-
     current = {i.code for i in profile_issues(customer)}
     open_flags = Flag.objects.filter(
         case__customer=customer, case__status=CaseStatus.OPEN, status=FlagStatus.OPEN

@@ -205,11 +205,10 @@ class _Run:
         for _ in range(MAX_CHAIN):
             if self.state is None:
                 return
+            # The model guarantees an automatic transition has `when` and `to`.
             auto = [t for t in self.pb.states[self.state].transitions if t.on is None]
             chosen = next((t for t in auto if t.when and self.holds(t.when)), None)
-            if chosen is None or (chosen.to in (None, self.state)):
-                if chosen is not None and chosen.to is None:
-                    raise EngineError(f"automatic transition in {self.state!r} has no `to`")
+            if chosen is None or chosen.to == self.state:
                 return
             self.take(chosen)
         raise EngineError(f"automatic transitions loop beyond {MAX_CHAIN} steps")
