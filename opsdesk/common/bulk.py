@@ -76,5 +76,8 @@ def pipelined() -> Iterator[None]:
         yield
         return
     connection.ensure_connection()
-    with connection.connection.pipeline():
+    # An error in the pipeline may surface only when it ends, outside any Django
+    # cursor call: wrap it too, so callers always see django.db errors
+    # (IntegrityError, ...), whichever statement the server refused.
+    with connection.wrap_database_errors, connection.connection.pipeline():
         yield
