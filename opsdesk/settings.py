@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "opsdesk.tasks",
     "opsdesk.comms",
     "opsdesk.runtime",
+    "opsdesk.orders",
+    "opsdesk.scheduling",
+    "opsdesk.portal",
     "opsdesk.api",
     "opsdesk.web",
 ]
@@ -153,6 +156,8 @@ TWILIO_AUTH_TOKEN = os.environ.get("OPSDESK_TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("OPSDESK_TWILIO_FROM_NUMBER", "")
 # Base URL providers call back, e.g. https://ops.example.com (required for twilio_voice).
 OPSDESK_PUBLIC_URL = os.environ.get("OPSDESK_PUBLIC_URL", "")
+# How long a customer link (order status, reschedule, cancel) stays valid.
+OPSDESK_CUSTOMER_LINK_DAYS = int(os.environ.get("OPSDESK_CUSTOMER_LINK_DAYS", "30"))
 # Outbound email ("smtp" adapter). Django's own EMAIL_* names, so django.core.mail
 # uses the same relay.
 EMAIL_HOST = os.environ.get("OPSDESK_SMTP_HOST", "")

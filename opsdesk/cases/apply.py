@@ -12,7 +12,14 @@ from typing import Any
 
 from django.db import connection
 
-from opsdesk.cases.models import Case, CaseStatus, EventType, Flag, TimelineEvent
+from opsdesk.cases.models import (
+    Case,
+    CaseMilestone,
+    CaseStatus,
+    EventType,
+    Flag,
+    TimelineEvent,
+)
 from opsdesk.common import bulk
 from opsdesk.common.actors import Actor
 from opsdesk.comms.models import DeliveryStatus, Direction, Message
@@ -20,7 +27,8 @@ from opsdesk.engine.types import Decision
 from opsdesk.playbook.fields import to_json
 from opsdesk.playbook.model import Playbook
 from opsdesk.runtime.models import OutboxItem, Timer, TimerStatus
-from opsdesk.staff.models import Agent
+from opsdesk.scheduling.services import appointment_apply
+from opsdesk.staff.models import Agent, Team
 from opsdesk.tasks.models import Task, TaskStatus
 
 EVENT_TYPES = frozenset(EventType.values)
@@ -70,27 +78,47 @@ def move_agent(case: Case, agent_id: str, team_id: str | None) -> None:
     case.agent_id, case.team_id = agent_id, team_id
 
 
-def apply_decision(
+@dataclass
+class Rows:
+    """The rows one decision inserts, built without touching the database."""
+
+    flags: list[Flag] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    outbox: list[OutboxItem] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    milestones: list[CaseMilestone] = field(default_factory=list)
+
+    def extend(self, other: Rows) -> None:
+        for name in self.__dataclass_fields__:
+            getattr(self, name).extend(getattr(other, name))
+
+    def insert(self) -> None:
+        # One INSERT per table, none for an empty list; nothing is read back.
+        bulk.insert(self.flags)
+        bulk.insert(self.messages)
+        bulk.insert(self.outbox)
+        bulk.insert(self.tasks)
+        bulk.insert(self.timers)
+        bulk.insert(self.timeline)
+        bulk.insert(self.milestones)
+
+
+def build_rows(
     case: Case,
-    pb: Playbook,
     decision: Decision,
     actor: Actor,
     now: dt.datetime,
-    pending_timers: frozenset[str] = frozenset(),
     first_timeline: tuple[TimelineEvent, ...] = (),
-) -> Applied:
-    """`pending_timers`: the snapshot's, so only timers that exist are cancelled.
-    `first_timeline`: rows the caller wants written before the decision's own."""
-    out = Applied(timeline=list(first_timeline))
+) -> Rows:
     cid = case.customer_id
-    if decision.assignment is not None:
-        move_agent(case, decision.assignment.agent_id, decision.assignment.team_id)
-
-    flags = [
+    rows = Rows(timeline=list(first_timeline))
+    rows.flags = [
         Flag(case=case, code=f.code, field=f.field, message=f.message, created_at=now)
         for f in decision.flags
     ]
-    out.messages = [
+    rows.messages = [
         Message(
             customer_id=cid,
             case=case,
@@ -103,6 +131,7 @@ def apply_decision(
             body=m.body,
             whatsapp_template=m.whatsapp_template,
             whatsapp_params=list(m.whatsapp_params),
+            whatsapp_buttons=list(m.whatsapp_buttons),
             status=DeliveryStatus.QUEUED,
             actor=actor.label,
             created_at=now,
@@ -110,7 +139,11 @@ def apply_decision(
         )
         for m in decision.messages
     ]
-    out.tasks = [
+    rows.outbox = [
+        OutboxItem(kind="message.send", message=m, next_attempt_at=now, created_at=now)
+        for m in rows.messages
+    ]
+    rows.tasks = [
         Task(
             customer_id=cid,
             case=case,
@@ -125,6 +158,69 @@ def apply_decision(
         )
         for t in decision.tasks_to_open
     ]
+    rows.timers = [
+        Timer(case=case, name=t.name, due_at=t.due_at, created_at=now)
+        for t in decision.timers_to_set
+    ]
+    for entry in decision.timeline:
+        payload = dict(entry.payload)
+        # The engine refers to what it decided by position; the timeline wants ids.
+        if entry.type == "MESSAGE_QUEUED":
+            payload["message_id"] = rows.messages[payload.pop("index")].id
+        elif entry.type == "TASK_CREATED":
+            task = rows.tasks[payload.pop("index")]
+            payload.update(task_id=task.id, title=task.title, due_at=_iso(task.due_at))
+        rows.timeline.append(timeline_row(case, cid, entry.type, actor, now, **payload))
+    rows.milestones = [CaseMilestone(case=case, name=name, at=now) for name in decision.milestones]
+    return rows
+
+
+def needs_more_than_rows(case: Case, pb: Playbook, decision: Decision) -> bool:
+    """True when applying the decision does more than insert its rows (and the case)."""
+    return bool(
+        decision.assignment is not None
+        or decision.team is not None
+        or decision.book is not None
+        or decision.cancel_appointment
+        or decision.hand_backs
+        or decision.timers_to_cancel
+        or (decision.changed_state and pb.states[decision.state_to or case.state].final)
+    )
+
+
+def settle_case(case: Case, pb: Playbook, decision: Decision, now: dt.datetime) -> dict[str, Any]:
+    """Set the decision's outcome on the case object; returns the columns that changed."""
+    update: dict[str, Any] = {"updated_at": now}
+    if decision.assignment is not None or decision.team is not None:
+        update.update(agent_id=case.agent_id, team_id=case.team_id)
+    if decision.changed_state:
+        case.state = decision.state_to or case.state
+        update["state"] = case.state
+        if pb.states[case.state].final:
+            update.update(status=CaseStatus.CLOSED, closed_at=now)
+    if decision.fields_to_set:
+        case.fields = {**case.fields, **to_json(decision.fields_to_set)}
+        update["fields"] = case.fields
+    for name, value in update.items():
+        setattr(case, name, value)
+    return update
+
+
+def apply_decision(
+    case: Case,
+    pb: Playbook,
+    decision: Decision,
+    actor: Actor,
+    now: dt.datetime,
+    pending_timers: frozenset[str] = frozenset(),
+    first_timeline: tuple[TimelineEvent, ...] = (),
+) -> Applied:
+    """`pending_timers`: the snapshot's, so only timers that exist are cancelled.
+    `first_timeline`: rows the caller wants written before the decision's own."""
+    if decision.team is not None:
+        case.team_id = Team.objects.filter(name=decision.team).values_list("id", flat=True).first()
+    if decision.assignment is not None:
+        move_agent(case, decision.assignment.agent_id, decision.assignment.team_id)
     # Setting a timer again replaces the pending one of that name.
     names = (set(decision.timers_to_cancel) | {t.name for t in decision.timers_to_set}) & (
         pending_timers
@@ -133,60 +229,27 @@ def apply_decision(
         Timer.objects.filter(case=case, name__in=names, status=TimerStatus.PENDING).update(
             status=TimerStatus.CANCELLED
         )
-    timers = [
-        Timer(case=case, name=t.name, due_at=t.due_at, created_at=now)
-        for t in decision.timers_to_set
-    ]
-
-    for entry in decision.timeline:
-        payload = dict(entry.payload)
-        # The engine refers to what it decided by position; the timeline wants ids.
-        if entry.type == "MESSAGE_QUEUED":
-            payload["message_id"] = out.messages[payload.pop("index")].id
-        elif entry.type == "TASK_CREATED":
-            task = out.tasks[payload.pop("index")]
-            payload.update(task_id=task.id, title=task.title, due_at=_iso(task.due_at))
-        out.timeline.append(timeline_row(case, cid, entry.type, actor, now, **payload))
-
-    update: dict[str, Any] = {"updated_at": now}
-    if decision.assignment is not None:
-        update.update(agent_id=case.agent_id, team_id=case.team_id)
-    closing = False
-    if decision.changed_state:
-        case.state = decision.state_to or case.state
-        update["state"] = case.state
-        if pb.states[case.state].final:
-            update.update(status=CaseStatus.CLOSED, closed_at=now)
-            closing = True
-    if decision.fields_to_set:
-        case.fields = {**case.fields, **to_json(decision.fields_to_set)}
-        update["fields"] = case.fields
+    rows = build_rows(case, decision, actor, now, first_timeline)
+    closing = case.status == CaseStatus.OPEN and decision.changed_state
+    update = settle_case(case, pb, decision, now)
+    closing = closing and update.get("status") == CaseStatus.CLOSED
     if case._state.adding:
         # A case being opened is inserted once, with the outcome of its first decision.
-        for name, value in update.items():
-            setattr(case, name, value)
         bulk.insert([case])
     else:
         Case.objects.filter(pk=case.pk).update(**update)
-    _insert(out, flags, timers, now)
+    rows.insert()
+    if decision.book is not None or decision.cancel_appointment:
+        appointment_apply(case, decision.book, decision.cancel_appointment, now)
+    if decision.hand_backs:
+        # Imported here: the orders app builds on cases (it opens them).
+        from opsdesk.orders.handback import hand_back_record
+
+        for reason in decision.hand_backs:
+            hand_back_record(case, reason, now)
     if closing:
         _close(case, actor, now)
-    return out
-
-
-def _insert(out: Applied, flags: list[Flag], timers: list[Timer], now: dt.datetime) -> None:
-    # One INSERT per table, none for an empty list; nothing is read back.
-    bulk.insert(flags)
-    bulk.insert(out.messages)
-    bulk.insert(
-        [
-            OutboxItem(kind="message.send", message=m, next_attempt_at=now, created_at=now)
-            for m in out.messages
-        ]
-    )
-    bulk.insert(out.tasks)
-    bulk.insert(timers)
-    bulk.insert(out.timeline)
+    return Applied(messages=rows.messages, tasks=rows.tasks, timeline=rows.timeline)
 
 
 def _close(case: Case, actor: Actor, now: dt.datetime) -> None:

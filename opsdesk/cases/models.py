@@ -140,6 +140,30 @@ class EventType(models.TextChoices):
     CADENCE_FINISHED = "CADENCE_FINISHED"
     ORDER_REVIEWED = "ORDER_REVIEWED"
     DOCUMENT_RECEIVED = "DOCUMENT_RECEIVED"
+    ORDER_RECEIVED = "ORDER_RECEIVED"
+    ORDER_ROUTED = "ORDER_ROUTED"
+    TEAM_CHANGED = "TEAM_CHANGED"
+    HANDED_BACK = "HANDED_BACK"
+    MILESTONE = "MILESTONE"
+    APPOINTMENT_BOOKED = "APPOINTMENT_BOOKED"
+    APPOINTMENT_NOT_BOOKED = "APPOINTMENT_NOT_BOOKED"
+    APPOINTMENT_CANCELLED = "APPOINTMENT_CANCELLED"
+    CUSTOMER_REPLIED = "CUSTOMER_REPLIED"
+
+
+class CaseMilestone(models.Model):
+    """The first time a case reached a playbook milestone (`milestone:`); reports count them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "name"], name="milestone_case_name")]
+        indexes = [models.Index(fields=["name", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class TimelineEvent(models.Model):

@@ -139,7 +139,7 @@ def lock_case(case_id: str) -> Case:
     on SQLite the IMMEDIATE transaction already holds the database's write lock."""
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("customer", "playbook", "agent__calendar", "agent__team__calendar")
+        .select_related("customer", "playbook", "team", "agent__calendar", "agent__team__calendar")
         .get(pk=case_id)
     )
 

@@ -10,20 +10,27 @@ from typing import Any
 
 from django.db import connection
 
-from opsdesk.cases.models import Case, Flag, FlagStatus
-from opsdesk.comms.models import DeliveryStatus, Message
+from opsdesk.cases.models import Case, CaseMilestone, Flag, FlagStatus
+from opsdesk.common import clock
+from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
 from opsdesk.customers.models import Customer, Document, Order
 from opsdesk.customers.profile import check_profile
 from opsdesk.engine.calendar import BusinessCalendar
-from opsdesk.engine.types import AgentInfo, CaseSnapshot, ProfileIssue
+from opsdesk.engine.types import AgentInfo, Appointment, CaseSnapshot, ProfileIssue
+from opsdesk.orders.context import order_dict
+from opsdesk.orders.models import ServiceOrder
 from opsdesk.playbook.fields import from_json
 from opsdesk.playbook.model import Playbook
+from opsdesk.portal.links import case_link
 from opsdesk.runtime.models import Timer, TimerStatus
+from opsdesk.scheduling.services import booked_appointment, free_slots
 from opsdesk.staff.models import Agent
 from opsdesk.staff.models import BusinessCalendar as CalendarRow
 from opsdesk.tasks.models import Task, TaskStatus
 
 _NOT_SENT = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
+# WhatsApp's customer-service window: free text only this long after the customer wrote.
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
 
 
 def customer_context(c: Customer) -> dict[str, Any]:
@@ -111,6 +118,7 @@ def agent_info(a: Agent) -> AgentInfo:
         open_work=a.open_cases,
         calendar=calendar_of(row),
         team_id=a.team_id,
+        team_name=a.team.name if a.team_id and a.team else None,
     )
 
 
@@ -153,12 +161,20 @@ def _static_agents(ids: list[str]) -> dict[str, AgentInfo]:
         own = [f"calendar__{f}" for f in _CALENDAR_FIELDS]
         team = [f"team__calendar__{f}" for f in _CALENDAR_FIELDS]
         rows = Agent.objects.values_list(
-            "id", "name", "languages", "service_types", "capacity", "team_id", *own, *team
+            "id",
+            "name",
+            "languages",
+            "service_types",
+            "capacity",
+            "team_id",
+            "team__name",
+            *own,
+            *team,
         )
         n = len(_CALENDAR_FIELDS)
         infos = {}
         for row in rows:
-            calendar = _calendar_from_values(row[6 : 6 + n]) or _calendar_from_values(row[6 + n :])
+            calendar = _calendar_from_values(row[7 : 7 + n]) or _calendar_from_values(row[7 + n :])
             infos[row[0]] = AgentInfo(
                 id=row[0],
                 name=row[1],
@@ -167,6 +183,7 @@ def _static_agents(ids: list[str]) -> dict[str, AgentInfo]:
                 capacity=row[4],
                 calendar=calendar,
                 team_id=row[5],
+                team_name=row[6],
             )
         _agents = (now, infos)
     return _agents[1]
@@ -202,19 +219,37 @@ def order_context(order: Order | None) -> dict[str, Any] | None:
     }
 
 
+def whatsapp_window_until(customer_id: str) -> dt.datetime | None:
+    last = (
+        Message.objects.filter(
+            customer_id=customer_id, channel=Channel.WHATSAPP, direction=Direction.INBOUND
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return last + WHATSAPP_WINDOW if last else None
+
+
 def build_snapshot(
     case: Case,
     pb: Playbook,
     *,
     fresh: bool = False,
-    order: Order | None = None,
+    order: Order | ServiceOrder | None = None,
     documents: tuple[str, ...] | None = None,
 ) -> CaseSnapshot:
     """`fresh`: the case was created in this transaction, so it has no rows yet.
-    `order` and `documents`, when the caller has them, are not read again."""
+    `order` and `documents`, when the caller has them, are not read again.
+    A service order (trigger order.received) is the case's `order`."""
     customer = case.customer
     agent = case.agent
-    if documents is None:
+    by_order = "order.received" in pb.trigger.events
+    if by_order:
+        if order is None and not fresh:
+            order = ServiceOrder.objects.select_related("channel").filter(case_id=case.pk).first()
+        documents = documents or ()
+    elif documents is None:
         documents = tuple(
             Document.objects.filter(customer_id=customer.pk).values_list("doc_type", flat=True)
         )
@@ -227,12 +262,22 @@ def build_snapshot(
         customer=customer_context(customer),
         agent=agent_info(agent) if agent else None,
         profile_issues=profile_issues(customer),
-        order=order_context(order),
+        order=order_dict(order) if isinstance(order, ServiceOrder) else order_context(order),
         documents=documents,
+        team=case.team.name if case.team_id else None,
+        link=case_link(case.id) if by_order else "",
         candidates=candidate_agents,
+        free_slots=lambda team, after: free_slots(pb, team, after, clock.now()),
     )
     if fresh:
         return snap
+    snap.whatsapp_window_until = whatsapp_window_until(customer.pk)
+    snap.milestones = frozenset(
+        CaseMilestone.objects.filter(case_id=case.pk).values_list("name", flat=True)
+    )
+    booked = booked_appointment(case.pk) if pb.scheduling else None
+    if booked is not None:
+        snap.appointment = Appointment(booked.start, booked.end)
     flags = list(Flag.objects.filter(case_id=case.pk).values_list("code", "status"))
     snap.flag_codes = frozenset(code for code, _ in flags)
     snap.flags_open = sum(1 for _, status in flags if status == FlagStatus.OPEN)

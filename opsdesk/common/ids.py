@@ -67,3 +67,19 @@ def token_id() -> str:
 
 def calendar_id() -> str:
     return new_id("cal")
+
+
+def channel_id() -> str:
+    return new_id("chn")
+
+
+def service_order_id() -> str:
+    return new_id("so")
+
+
+def hand_back_id() -> str:
+    return new_id("hb")
+
+
+def appointment_id() -> str:
+    return new_id("apt")

@@ -49,6 +49,7 @@ class Message(models.Model):
     body = models.TextField()
     whatsapp_template = models.CharField(max_length=100, blank=True)
     whatsapp_params = models.JSONField(default=list)
+    whatsapp_buttons = models.JSONField(default=list)  # quick-reply payloads
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
     provider_message_id = models.CharField(max_length=128, blank=True, db_index=True)
     error = models.TextField(blank=True)

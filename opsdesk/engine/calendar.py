@@ -129,6 +129,14 @@ class BusinessCalendar:
         _require_aware(moment)
         return moment.astimezone(self._zone).date()
 
+    def to_local(self, moment: dt.datetime) -> dt.datetime:
+        _require_aware(moment)
+        return moment.astimezone(self._zone)
+
+    def at(self, day: dt.date, at: dt.time) -> dt.datetime:
+        """The UTC moment of local wall-clock `at` on `day`."""
+        return self._at(day, at)
+
     def _next_business_day(self, day: dt.date, *, inclusive: bool) -> dt.date:
         candidate = day if inclusive else day + dt.timedelta(days=1)
         for _ in range(_MAX_SCAN_DAYS):

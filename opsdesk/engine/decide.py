@@ -14,6 +14,7 @@ from typing import Any
 from opsdesk.engine.assignment import choose_agent
 from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.engine.types import (
+    Appointment,
     Assignment,
     CaseSnapshot,
     Decision,
@@ -31,9 +32,13 @@ from opsdesk.playbook.model import (
     PRIORITY_ORDER,
     Action,
     Assign,
+    BookAppointment,
     Branch,
+    CancelAppointment,
     CancelTimer,
     Duration,
+    HandBack,
+    Milestone,
     Note,
     OpenTask,
     Playbook,
@@ -99,6 +104,9 @@ class _Run:
         self.tasks = dict(snap.tasks)
         self.sent = set(snap.sent)
         self.timers = set(snap.timers)
+        self.team = snap.team
+        self.milestones = set(snap.milestones)
+        self.appointment = snap.appointment
         self.calendar = playbook_calendar(pb)
         self._context: dict[str, Any] = {}
         self._dirty: set[str] = {"*"}  # "*": nothing computed yet
@@ -118,6 +126,10 @@ class _Run:
             "order": self.snap.order,
             "documents": list(self.snap.documents),
             "timers": sorted(self.timers),
+            "team": self.team,
+            "milestones": sorted(self.milestones),
+            "appointment": self.appointment.as_context(self.calendar) if self.appointment else None,
+            "link": self.snap.link,
             "today": self.calendar.local_date(self.now),
             "now": self.now,
             "event": {"type": self.event.type, **self.event.data},
@@ -281,9 +293,47 @@ class _Run:
             self.stop_cadence(action.stop_cadence)
         elif isinstance(action, Wait):
             raise EngineError("`wait` outside a cadence's steps")  # the check refuses it
+        elif isinstance(action, HandBack):
+            reason = render(action.hand_back, self.context())
+            self.d.hand_backs.append(reason)
+            self.note("HANDED_BACK", reason=reason)
+        elif isinstance(action, Milestone):
+            if action.milestone not in self.milestones:
+                self.milestones.add(action.milestone)
+                self.changed("milestones")
+                self.d.milestones.append(action.milestone)
+                self.note("MILESTONE", name=action.milestone)
+        elif isinstance(action, BookAppointment):
+            self.book(action)
+        elif isinstance(action, CancelAppointment):
+            if self.appointment is not None:
+                self.note("APPOINTMENT_CANCELLED", start=self.appointment.start.isoformat())
+                self.appointment, self.d.book = None, None
+                self.d.cancel_appointment = True
+                self.changed("appointment")
         elif isinstance(action, Branch):
             for inner in action.then if self.holds(action.if_) else action.else_:
                 self.act(inner)
+
+    # --- appointments ---------------------------------------------------------
+
+    def book(self, action: BookAppointment) -> None:
+        after = self.now
+        if action.book_appointment.at:
+            wanted = evaluate(action.book_appointment.at, self.context())
+            if isinstance(wanted, str) and wanted:
+                wanted = dt.datetime.fromisoformat(wanted)
+            if isinstance(wanted, dt.datetime) and wanted.tzinfo is not None:
+                after = max(after, wanted)
+        free = self.snap.free_slots(self.team, after)
+        if not free:
+            self.note("APPOINTMENT_NOT_BOOKED", reason="no free slot", after=after.isoformat())
+            return
+        slot: Appointment = free[0]
+        self.appointment = slot
+        self.d.book, self.d.cancel_appointment = slot, True
+        self.changed("appointment")
+        self.note("APPOINTMENT_BOOKED", start=slot.start.isoformat(), end=slot.end.isoformat())
 
     # --- cadences ------------------------------------------------------------
 
@@ -352,8 +402,16 @@ class _Run:
     def assign(self, action: Assign) -> None:
         spec = action.rules(self.pb.assignment)
         service_type = self.fields.get(spec.service_type_field)
+        team = action.assign.team or self.team
+        if action.assign.team and action.assign.team != self.team:
+            self.team = self.d.team = action.assign.team
+            self.changed("team")
+            self.note("TEAM_CHANGED", team=action.assign.team)
+        candidates = self.snap.candidates()
+        if team is not None:
+            candidates = [a for a in candidates if a.team_name == team]
         agent, reason = choose_agent(
-            self.snap.candidates(),
+            candidates,
             service_type=service_type,
             language=self.language(),
             match=spec.match,
@@ -370,9 +428,11 @@ class _Run:
         lang = self.snap.customer.get("language") or ""
         return lang if lang in self.pb.languages else self.pb.default_language
 
-    def channel_address(self, channel: str) -> str:
+    def channel_address(self, channel: str, whatsapp_template: bool = True) -> str:
         c = self.snap.customer
         if channel == "WHATSAPP":
+            if not whatsapp_template and not self.whatsapp_window_open():
+                return ""  # free text outside the 24-hour window would be refused
             return c.get("phone", "") if c.get("whatsapp") else ""
         if channel in ("SMS", "VOICE"):
             return c.get("phone", "")
@@ -382,9 +442,12 @@ class _Run:
         tpl = self.pb.templates.get(key)
         if tpl is None:
             return self.refuse(f"no template {key!r} in the playbook")
-        channel = next((ch for ch in tpl.channels if self.channel_address(ch)), None)
+        has_ref = tpl.whatsapp is not None
+        channel = next((ch for ch in tpl.channels if self.channel_address(ch, has_ref)), None)
         if channel is None:
             reason = f"the customer has no {' or '.join(tpl.channels).lower()} address"
+            if "WHATSAPP" in tpl.channels and not has_ref and self.channel_address("WHATSAPP"):
+                reason += " (WhatsApp takes free text only within 24 hours of their last message)"
             if requested:
                 return self.refuse(f"cannot send {key!r}: {reason}")
             self.note("MESSAGE_NOT_SENT", template=key, reason=reason)
@@ -393,7 +456,7 @@ class _Run:
         message = MessageToSend(
             template=key,
             channel=channel,
-            to=self.channel_address(channel),
+            to=self.channel_address(channel, has_ref),
             language=lang,
             body=render(tpl.text[lang], ctx),
             subject=render(tpl.subject[lang], ctx)
@@ -403,12 +466,19 @@ class _Run:
             whatsapp_params=tuple(render(p, ctx) for p in tpl.whatsapp.params)
             if tpl.whatsapp and channel == "WHATSAPP"
             else (),
+            whatsapp_buttons=tuple(tpl.whatsapp.buttons)
+            if tpl.whatsapp and channel == "WHATSAPP"
+            else (),
         )
         self.d.messages.append(message)
         self.sent.add(key)
         self.changed("sent")
         self.note("MESSAGE_QUEUED", template=key, channel=channel, index=len(self.d.messages) - 1)
         return True
+
+    def whatsapp_window_open(self) -> bool:
+        until = self.snap.whatsapp_window_until
+        return until is not None and self.now < until
 
     def open_task(self, key: str) -> None:
         if self.tasks.get(key) == "OPEN":

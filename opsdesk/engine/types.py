@@ -24,6 +24,7 @@ class AgentInfo:
     open_work: int = 0
     calendar: BusinessCalendar | None = None
     team_id: str | None = None
+    team_name: str | None = None
 
     def as_context(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "languages": list(self.languages)}
@@ -54,8 +55,33 @@ class CaseSnapshot:
     order: dict[str, Any] | None = None
     documents: tuple[str, ...] = ()  # document types the customer has provided
     timers: frozenset[str] = frozenset()  # pending timer names
-    # A port, not data: the shell loads candidate agents only when an assign runs.
+    team: str | None = None  # the case's team, by name
+    milestones: frozenset[str] = frozenset()  # milestones reached
+    appointment: Appointment | None = None  # the booked one
+    # The customer's link (status, reschedule, cancel), built by the shell.
+    link: str = ""
+    # Until when WhatsApp takes free text (24 h after the customer last wrote);
+    # outside it only approved templates go through.
+    whatsapp_window_until: dt.datetime | None = None
+    # Ports, not data: the shell loads candidate agents only when an assign
+    # runs, and free slots only when a booking runs.
     candidates: Callable[[], list[AgentInfo]] = list
+    free_slots: Callable[[str | None, dt.datetime], list[Appointment]] = lambda team, after: []
+
+
+@dataclass(frozen=True)
+class Appointment:
+    start: dt.datetime  # aware UTC
+    end: dt.datetime
+
+    def as_context(self, calendar: BusinessCalendar) -> dict[str, Any]:
+        start, end = calendar.to_local(self.start), calendar.to_local(self.end)
+        return {
+            "start": start,
+            "end": end,
+            "date": start.date().isoformat(),
+            "time": f"{start:%H:%M}–{end:%H:%M}",
+        }
 
 
 @dataclass(frozen=True)
@@ -98,6 +124,7 @@ class MessageToSend:
     subject: str = ""
     whatsapp_template: str = ""
     whatsapp_params: tuple[str, ...] = ()
+    whatsapp_buttons: tuple[str, ...] = ()  # quick-reply payloads, in order
 
 
 @dataclass(frozen=True)
@@ -133,6 +160,12 @@ class Decision:
     timers_to_set: list[TimerToSet] = field(default_factory=list)
     timers_to_cancel: list[str] = field(default_factory=list)
     fields_to_set: dict[str, Any] = field(default_factory=dict)
+    hand_backs: list[str] = field(default_factory=list)  # reasons
+    milestones: list[str] = field(default_factory=list)
+    # A booking (cancelling any earlier one), or None with cancel_appointment.
+    book: Appointment | None = None
+    cancel_appointment: bool = False
+    team: str | None = None  # move the case to this team (by name)
 
     @property
     def changed_state(self) -> bool:

@@ -6,7 +6,13 @@ import re
 from collections.abc import Iterator
 
 from opsdesk.engine.calendar import BusinessCalendar
-from opsdesk.playbook.events import CADENCE_DONE, CADENCE_TIMER, KNOWN_EVENTS, TIMER_EVENT_PREFIX
+from opsdesk.playbook.events import (
+    CADENCE_DONE,
+    CADENCE_TIMER,
+    INTAKE_NAMES,
+    KNOWN_EVENTS,
+    TIMER_EVENT_PREFIX,
+)
 from opsdesk.playbook.expressions import (
     AGENT_KEYS,
     CONTEXT_NAMES,
@@ -21,8 +27,10 @@ from opsdesk.playbook.loader import Problem
 from opsdesk.playbook.model import (
     Action,
     Assign,
+    BookAppointment,
     Branch,
     CancelTimer,
+    HandBack,
     Note,
     OpenTask,
     Playbook,
@@ -60,7 +68,44 @@ def check(pb: Playbook) -> list[Problem]:
     problems += _check_templates(pb)
     problems += _check_tasks(pb)
     problems += _check_sources(pb)
+    problems += _check_intake(pb)
     return problems
+
+
+def _check_intake(pb: Playbook) -> list[Problem]:
+    """Zones, eligibility and classification: only for order playbooks, with their own names."""
+    out = []
+    orders = "order.received" in pb.trigger.events
+    for section in ("zones", "classification", "eligibility"):
+        if getattr(pb, section) and not orders:
+            out.append(Problem(section, "only a playbook triggered by order.received uses this"))
+    rules = [(f"classification[{i}].when", r.when, True) for i, r in enumerate(pb.classification)]
+    for i, c in enumerate(pb.eligibility):
+        rules += [
+            (f"eligibility[{i}].when", c.when, True),
+            (f"eligibility[{i}].message", c.message, False),
+        ]
+    for path, source, is_expr in rules:
+        try:
+            compile_expression(source) if is_expr else compile_template(source)
+        except ExpressionError as exc:
+            out.append(Problem(path, str(exc)))
+            continue
+        for name in unknown_names(source, set(INTAKE_NAMES), expression=is_expr):
+            out.append(
+                Problem(
+                    path, f"unknown variable {name!r} (known: {', '.join(sorted(INTAKE_NAMES))})"
+                )
+            )
+    names = [c.name for c in pb.eligibility]
+    for name in {n for n in names if names.count(n) > 1}:
+        out.append(Problem("eligibility", f"two checks are named {name!r}"))
+    for name, zone in pb.zones.items():
+        for service in zone.services:
+            field = pb.fields.get("service_type")
+            if field is not None and field.choices and service not in field.choices:
+                out.append(Problem(f"zones.{name}.services", f"{service!r} is not a service_type"))
+    return out
 
 
 def _check_header(pb: Playbook) -> list[Problem]:
@@ -150,6 +195,12 @@ def _check_states(pb: Playbook) -> list[Problem]:
             name = action.start_cadence if isinstance(action, StartCadence) else action.stop_cadence
             if name not in pb.cadences:
                 out.append(Problem(path, f"no cadence {name!r}"))
+        elif isinstance(action, BookAppointment) and pb.scheduling is None:
+            out.append(Problem(path, "book_appointment needs a `scheduling` section"))
+        elif isinstance(action, HandBack) and "order.received" not in pb.trigger.events:
+            out.append(
+                Problem(path, "hand_back returns an order: the playbook needs order.received")
+            )
         elif isinstance(action, Wait) and not CADENCE_STEP.match(path):
             out.append(Problem(path, "`wait` is a step of a cadence, not an action elsewhere"))
         elif isinstance(action, Assign):
@@ -213,6 +264,9 @@ def _check_tasks(pb: Playbook) -> list[Problem]:
     for key, task in pb.tasks.items():
         if task.priority == "URGENT" and task.raise_priority:
             out.append(Problem(f"tasks.{key}.raise_priority", "URGENT cannot be raised"))
+        for i, name in enumerate(task.fields):
+            if name not in pb.fields:
+                out.append(Problem(f"tasks.{key}.fields[{i}]", f"no field {name!r}"))
     return out
 
 
@@ -246,6 +300,10 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
             yield f"{path}.note", action.note, False
         elif isinstance(action, Branch):
             yield f"{path}.if", action.if_, True
+        elif isinstance(action, HandBack):
+            yield f"{path}.hand_back", action.hand_back, False
+        elif isinstance(action, BookAppointment) and action.book_appointment.at:
+            yield f"{path}.book_appointment.at", action.book_appointment.at, True
 
 
 def _check_sources(pb: Playbook) -> list[Problem]:

@@ -22,5 +22,18 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
         "document.received",
         "message.received",
         "message.logged",
+        # A reply to the case's questions on any channel (WhatsApp button or
+        # text, SMS, email, the voice menu, an agent recording a call):
+        # event.intent is confirm / reject / reschedule or none (unreadable),
+        # event.proposed_at the time the customer named, event.payload a button.
+        "customer.replied",
+        # Through the customer link: event.start is the new slot.
+        "customer.rescheduled",
+        "customer.cancelled",
     }
+)
+
+# Names an order's intake rules (`eligibility`, `classification`) may read.
+INTAKE_NAMES: frozenset[str] = frozenset(
+    {"order", "customer", "zone", "zone_services", "valid_documents", "catalogs", "today"}
 )

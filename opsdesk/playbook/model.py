@@ -60,10 +60,18 @@ class FieldSpec(Node):
 
 
 class WhatsAppTemplateRef(Node):
-    """The template approved at Meta that carries this message on WhatsApp."""
+    """The template approved at Meta that carries this message on WhatsApp.
+
+    `buttons`: the payloads of its quick-reply buttons, in order. A tap comes
+    back as `customer.replied` with `event.payload` (and `event.intent` when
+    the payload is confirm, reject or reschedule).
+    """
 
     name: str
     params: list[str] = []  # Jinja, rendered in the message's language
+    buttons: list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")]] = Field(
+        default=[], max_length=10
+    )
 
 
 class MessageTemplate(Node):
@@ -106,10 +114,15 @@ class AssignSpec(Node):
 
 
 class AssignOverride(Node):
-    """`assign: {}` uses the top-level rules; a key given here replaces that rule."""
+    """`assign: {}` uses the top-level rules; a key given here replaces that rule.
+
+    `team`: choose among that team's agents (by name) and move the case to it;
+    without it, a case that has a team is assigned within its team.
+    """
 
     match: list[MatchKey] | None = None
     service_type_field: str | None = None
+    team: str | None = None
 
 
 class Assign(Node):
@@ -162,6 +175,37 @@ class Wait(Node):
     wait: Duration
 
 
+class HandBack(Node):
+    """Return the order to the sales channel that sent it, with a reason (Jinja).
+
+    The channel is notified by a signed webhook (retried until acknowledged)
+    and sees the hand-back through the API.
+    """
+
+    hand_back: str
+
+
+class Milestone(Node):
+    """Record that the case reached a named milestone (first time only); reports count them."""
+
+    milestone: Slug
+
+
+class BookSpec(Node):
+    """Book the case's appointment in the first free slot at or after `at`
+    (an expression giving a datetime, e.g. the customer's proposed time)."""
+
+    at: str | None = None
+
+
+class BookAppointment(Node):
+    book_appointment: BookSpec
+
+
+class CancelAppointment(Node):
+    cancel_appointment: Literal[True]
+
+
 class StartCadence(Node):
     start_cadence: str
 
@@ -206,6 +250,10 @@ Action = Annotated[
     | Annotated[Wait, Tag("wait")]
     | Annotated[StartCadence, Tag("start_cadence")]
     | Annotated[StopCadence, Tag("stop_cadence")]
+    | Annotated[HandBack, Tag("hand_back")]
+    | Annotated[Milestone, Tag("milestone")]
+    | Annotated[BookAppointment, Tag("book_appointment")]
+    | Annotated[CancelAppointment, Tag("cancel_appointment")]
     | Annotated[Branch, Tag("if")],
     Discriminator(
         _action_tag,
@@ -213,7 +261,8 @@ Action = Annotated[
         custom_error_message=(
             "an action is one of raise_flags, assign, send, open_task, set_timer, "
             "cancel_timer, set_field, note, start_cadence, stop_cadence, wait (in a "
-            "cadence), or if/then/else"
+            "cadence), hand_back, milestone, book_appointment, cancel_appointment, "
+            "or if/then/else"
         ),
     ),
 ]
@@ -233,6 +282,9 @@ class TaskSpec(Node):
     complete_requires: list[Requirement] = []
     on_complete: list[Action] = []
     manual: bool = False  # staff may open it from the workspace
+    # Case fields the person fills in when completing the task (e.g. a call's
+    # outcome, a rejection cause); required ones must be given.
+    fields: list[str] = []
 
 
 class Transition(Node):
@@ -281,7 +333,59 @@ class CadenceSpec(Node):
 
 
 class Trigger(Node):
-    events: list[Literal["customer.created"]] = Field(min_length=1)
+    events: list[Literal["customer.created", "order.received"]] = Field(min_length=1)
+
+
+class ZoneSpec(Node):
+    """A service zone. An order is in the first zone whose polygon holds its
+    coordinates, else the first whose cities or postcode prefixes match its address."""
+
+    label: str = ""
+    polygon: list[tuple[float, float]] = []  # (latitude, longitude) corners
+    cities: list[str] = []
+    postcodes: list[str] = []  # prefixes
+    services: list[str] = []  # service types offered here; empty: all
+
+    @model_validator(mode="after")
+    def _some_rule(self) -> ZoneSpec:
+        if not (self.polygon or self.cities or self.postcodes):
+            raise ValueError("a zone needs a polygon, cities or postcodes")
+        if self.polygon and len(self.polygon) < 3:
+            raise ValueError("a polygon needs at least three corners")
+        return self
+
+
+class ClassificationRule(Node):
+    """The first rule whose `when` holds routes the order to `team` with `priority`."""
+
+    name: Slug
+    when: str
+    team: str
+    priority: Priority = "MEDIUM"
+
+
+class EligibilityCheck(Node):
+    """`when` must hold for the order to be accepted; else `message` (Jinja) says why."""
+
+    name: Slug
+    when: str
+    message: str
+
+
+class SchedulingSpec(Node):
+    """Appointment slots: each working day, slots of `duration` starting at `starts`
+    (local time), each taking `capacity` appointments per team."""
+
+    duration: Duration
+    starts: list[Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]] = Field(
+        min_length=1
+    )
+    capacity: int = Field(default=1, ge=1)
+    horizon_days: int = Field(default=14, ge=1, le=90)
+    lead: Duration = Duration(hours=2)  # the earliest slot starts at least this far ahead
+    # The customer link may reschedule or cancel until this long before the slot.
+    customer_changes_until: Duration = Duration(hours=24)
+    customer_can_cancel: bool = True
 
 
 Branch.model_rebuild()
@@ -304,6 +408,11 @@ class Playbook(Node):
     templates: dict[Slug, MessageTemplate] = {}
     tasks: dict[Slug, TaskSpec] = {}
     cadences: dict[Slug, CadenceSpec] = {}
+    # Service orders (trigger `order.received`): zones, routing, eligibility, slots.
+    zones: dict[Slug, ZoneSpec] = {}
+    classification: list[ClassificationRule] = []
+    eligibility: list[EligibilityCheck] = []
+    scheduling: SchedulingSpec | None = None
     states: dict[Slug, StateSpec] = Field(min_length=1)
 
     @property

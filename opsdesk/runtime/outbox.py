@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,12 +23,27 @@ from django.db.models import Q
 from opsdesk.cases.apply import timeline_row
 from opsdesk.common import clock
 from opsdesk.common.actors import WORKER
-from opsdesk.comms.adapters.base import AdapterError, OutboundMessage, WhatsAppTemplate
+from opsdesk.comms.adapters.base import (
+    AdapterError,
+    OutboundMessage,
+    PermanentError,
+    WhatsAppTemplate,
+)
 from opsdesk.comms.adapters.registry import get_adapter
 from opsdesk.comms.models import DeliveryStatus, Message
 from opsdesk.runtime.models import OutboxItem, OutboxStatus
 
 log = logging.getLogger(__name__)
+
+MESSAGE_SEND = "message.send"
+# Other kinds of side effect (e.g. "channel.hand_back"), registered by their
+# app: handler(payload) raises a RetryableError or PermanentError on failure.
+# Handlers must be idempotent: an item whose worker died is run again.
+_EFFECTS: dict[str, Callable[[dict[str, Any]], None]] = {}
+
+
+def register_effect(kind: str, handler: Callable[[dict[str, Any]], None]) -> None:
+    _EFFECTS[kind] = handler
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
@@ -45,9 +62,10 @@ def reap_expired(now: dt.datetime) -> int:
             .select_related("message__case")
         )
         for item in stuck:
-            if item.attempt_started_at is None or (
-                item.message is not None
-                and getattr(get_adapter(item.message.channel), "resend_safe", False)
+            if (
+                item.attempt_started_at is None
+                or item.message is None  # effects are idempotent
+                or getattr(get_adapter(item.message.channel), "resend_safe", False)
             ):
                 item.status, item.lease_until, item.attempt_started_at = "PENDING", None, None
                 item.save(update_fields=["status", "lease_until", "attempt_started_at"])
@@ -87,7 +105,10 @@ def _outbound(message: Message) -> OutboundMessage:
         language=message.language or "en",
         subject=message.subject,
         whatsapp_template=WhatsAppTemplate(
-            message.whatsapp_template, message.language, tuple(message.whatsapp_params)
+            message.whatsapp_template,
+            message.language,
+            tuple(message.whatsapp_params),
+            tuple(message.whatsapp_buttons),
         )
         if message.whatsapp_template
         else None,
@@ -107,11 +128,30 @@ def _message_failed(message: Message, error: str, now: dt.datetime, status: str)
     ).save()
 
 
+def run_effect(item: OutboxItem) -> str:
+    if not OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
+        attempt_started_at=clock.now()
+    ):
+        return OutboxStatus.PENDING
+    handler = _EFFECTS.get(item.kind)
+    try:
+        if handler is None:
+            raise PermanentError(f"no handler for outbox items of kind {item.kind!r}")
+        handler(item.payload)
+    except AdapterError as exc:
+        return _record_error(item, exc, clock.now())
+    OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.DONE, done_at=clock.now(), attempts=item.attempts + 1, last_error=""
+    )
+    return OutboxStatus.DONE
+
+
 def send_one(item_id: int) -> str:
     """Send a claimed item; returns its new status."""
     item = OutboxItem.objects.select_related("message__case").get(pk=item_id)
     message = item.message
-    assert message is not None
+    if message is None:
+        return run_effect(item)
     started = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
         attempt_started_at=clock.now()
     )
@@ -159,8 +199,8 @@ def _record_error(item: OutboxItem, exc: AdapterError, now: dt.datetime) -> str:
             OutboxItem.objects.filter(pk=item.pk).update(
                 status=OutboxStatus.DEAD, attempts=attempts, last_error=error
             )
-            assert item.message is not None
-            _message_failed(item.message, error, now, DeliveryStatus.FAILED)
+            if item.message is not None:
+                _message_failed(item.message, error, now, DeliveryStatus.FAILED)
             return OutboxStatus.DEAD
         OutboxItem.objects.filter(pk=item.pk).update(
             status=OutboxStatus.PENDING,

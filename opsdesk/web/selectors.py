@@ -379,7 +379,7 @@ def case_context(
 def customer_cases(customer: Customer) -> list[Case]:
     cases = list(
         Case.objects.filter(customer=customer)
-        .select_related("playbook", "agent__calendar", "agent__team__calendar")
+        .select_related("playbook", "team", "agent__calendar", "agent__team__calendar")
         .order_by("-opened_at", "-id")
     )
     for case in cases:

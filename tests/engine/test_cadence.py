@@ -78,9 +78,9 @@ def test_cadence_mistakes_are_reported_with_their_path() -> None:
         .replace("on: cadence.confirmation.done", "on: cadence.confirmaton.done")
     )
     assert [str(p) for p in problems_in(broken)] == [
-        "states.waiting.transitions[1].on (line 35): no cadence 'confirmaton'",
-        "states.waiting.on_enter[0] (line 29): no cadence 'confirm'",
-        "states.waiting.transitions[0].do[0] (line 34): "
+        "states.waiting.transitions[1].on (line 36): no cadence 'confirmaton'",
+        "states.waiting.on_enter[0] (line 30): no cadence 'confirm'",
+        "states.waiting.transitions[0].do[0] (line 35): "
         "`wait` is a step of a cadence, not an action elsewhere",
-        "cadences.confirmation.steps (line 21): a cadence ends with a step, not a `wait`",
+        "cadences.confirmation.steps (line 22): a cadence ends with a step, not a `wait`",
     ]

@@ -59,9 +59,19 @@ def test_messages_go_out_through_the_whatsapp_cloud_api(
         },
         "biz_opaque_callback_data": Message.objects.get(template="welcome").pk,
     }
-    assert documents["type"] == "text"
-    assert documents["text"]["body"].splitlines()[1] == "Passport (all pages)"
-    assert expectations["type"] == "text"
+    # A new customer has not written yet: outside WhatsApp's 24-hour window only
+    # approved templates go through, so the list travels as a template parameter.
+    assert documents["type"] == "template"
+    assert documents["template"]["name"] == "onboarding_missing_documents"
+    assert documents["template"]["components"][0]["parameters"] == [
+        {
+            "type": "text",
+            "text": "Passport (all pages), Biometric photo, Residence permit card, "
+            "Rental contract or proof of address, Health insurance policy",
+        }
+    ]
+    assert expectations["type"] == "template"
+    assert expectations["template"]["name"] == "onboarding_expectations"
     statuses = set(Message.objects.filter(customer=customer).values_list("status", flat=True))
     assert statuses == {"SENT"}
     assert all(m.provider_message_id.startswith("wamid.") for m in Message.objects.all())

@@ -16,6 +16,7 @@ class WhatsAppTemplate:
     name: str  # approved template name at Meta
     language: str  # e.g. "tr", "en_US"
     body_params: tuple[str, ...] = ()
+    button_payloads: tuple[str, ...] = ()  # one per quick-reply button, in order
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""Sales channels and the service orders they send, and orders handed back to them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from opsdesk.cases.models import Case
+from opsdesk.common import ids
+from opsdesk.customers.models import Customer
+from opsdesk.staff.models import Team
+
+
+class ChannelKind(models.TextChoices):
+    TELESALES = "TELESALES", "Telesales"
+    EMAIL = "EMAIL", "Email"
+    PORTAL = "PORTAL", "Partner portal"
+    API = "API", "Other integration"
+
+
+class SalesChannel(models.Model):
+    """A sales channel with its own API credentials (tokens of `user`) and hand-back webhook."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ids.channel_id, editable=False)
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=12, choices=ChannelKind.choices, default=ChannelKind.API)
+    # The integration user its API tokens belong to.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales_channel"
+    )
+    playbook_key = models.CharField(max_length=64, default="service-order")
+    webhook_url = models.URLField(blank=True)  # hand-backs are POSTed here
+    webhook_secret = models.CharField(max_length=64, blank=True)  # signs them (HMAC-SHA256)
+    inbound_email = models.EmailField(blank=True)  # orders mailed to this address
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    INELIGIBLE = "INELIGIBLE", "Ineligible"  # returned to the channel with the failed checks
+    EXCEPTION = "EXCEPTION", "Awaiting manual routing"  # no classification rule fits
+    ACCEPTED = "ACCEPTED", "Accepted"  # a case runs it
+    HANDED_BACK = "HANDED_BACK", "Handed back"
+    CLOSED = "CLOSED", "Closed"
+
+
+class ServiceOrder(models.Model):
+    id = models.CharField(
+        primary_key=True, max_length=32, default=ids.service_order_id, editable=False
+    )
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="orders")
+    external_ref = models.CharField(max_length=100)  # the channel's own order number
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="service_orders")
+    service_type = models.CharField(max_length=50)
+    customer_type = models.CharField(max_length=30)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    documents = models.JSONField(default=list)  # [{"type": str, "valid_until": "YYYY-MM-DD"}]
+    notes = models.TextField(blank=True)
+    extra = models.JSONField(default=dict)  # the playbook's own fields
+    # Outcome of intake.
+    status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    zone = models.CharField(max_length=64, blank=True)
+    priority = models.CharField(max_length=8, default="MEDIUM")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    rule = models.CharField(max_length=64, blank=True)  # the classification rule that routed it
+    failed_checks = models.JSONField(default=list)  # [{"check": str, "message": str}]
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="service_order"
+    )
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # A channel that retries with the same reference creates nothing twice.
+            models.UniqueConstraint(fields=["channel", "external_ref"], name="order_channel_ref")
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["channel", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}/{self.external_ref}"
+
+
+class HandBackStatus(models.TextChoices):
+    PENDING = "PENDING", "Notifying the channel"
+    ACKNOWLEDGED = "ACKNOWLEDGED", "Acknowledged"
+    NO_WEBHOOK = "NO_WEBHOOK", "Channel has no webhook (visible through the API)"
+    FAILED = "FAILED", "Gave up notifying"
+
+
+class HandBack(models.Model):
+    """An order returned to its sales channel, with the reason."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ids.hand_back_id, editable=False)
+    order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="hand_backs")
+    reason = models.TextField()
+    status = models.CharField(max_length=14, choices=HandBackStatus.choices)
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.order} handed back: {self.reason[:40]}"
