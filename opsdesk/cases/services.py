@@ -38,19 +38,25 @@ from opsdesk.tasks.models import Task, TaskStatus
 
 
 def next_case_number(prefix: str, year: int) -> str:
+    return reserve_case_numbers(prefix, year, 1)[0]
+
+
+def reserve_case_numbers(prefix: str, year: int, count: int) -> list[str]:
+    """`count` consecutive case numbers (a bulk intake reserves its batch at once)."""
     # UPDATE ... RETURNING takes the counter row's lock until commit, so two
     # intakes never get the same number, in one statement; the row is created
     # on first use (PostgreSQL and SQLite >= 3.35 both support RETURNING).
     table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
-    sql = f"UPDATE {table} SET value = value + 1 WHERE prefix = %s AND year = %s RETURNING value"
+    sql = f"UPDATE {table} SET value = value + %s WHERE prefix = %s AND year = %s RETURNING value"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix, year])
+        cursor.execute(sql, [count, prefix, year])
         row = cursor.fetchone()
         if row is None:
             CaseNumberCounter.objects.get_or_create(prefix=prefix, year=year)
-            cursor.execute(sql, [prefix, year])
+            cursor.execute(sql, [count, prefix, year])
             row = cursor.fetchone()
-    return f"{prefix}-{year}-{row[0]:06d}"
+    last = row[0]
+    return [f"{prefix}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 @dataclass(frozen=True)

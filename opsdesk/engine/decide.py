@@ -27,7 +27,7 @@ from opsdesk.engine.types import (
 )
 from opsdesk.playbook.events import CADENCE_TIMER, TIMER_EVENT_PREFIX
 from opsdesk.playbook.expressions import evaluate, names_in, render
-from opsdesk.playbook.fields import coerce_fields
+from opsdesk.playbook.fields import coerce_fields, to_json
 from opsdesk.playbook.model import (
     PRIORITY_ORDER,
     Action,
@@ -237,6 +237,16 @@ class _Run:
 
     def complete_task(self, key: str) -> bool:
         spec = self.pb.tasks.get(key)
+        given = self.event.data.get("fields") or {}
+        if spec is not None and given:
+            # What the person recorded (checked by the task service) counts
+            # for the quality checks below.
+            values, errors = coerce_fields(self.pb, given, partial=True)
+            if errors:
+                return self.refuse(*(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+            for name, value in values.items():
+                if name in spec.fields:
+                    self.set_field(name, value)
         if spec is not None:
             unmet = [r.message for r in spec.complete_requires if not self.holds(r.when)]
             if unmet:
@@ -280,11 +290,7 @@ class _Run:
             values, errors = coerce_fields(self.pb, {action.set_field.field: raw}, partial=True)
             if errors:
                 raise EngineError(f"set_field {action.set_field.field}: {errors}")
-            value = values.get(action.set_field.field)
-            self.fields[action.set_field.field] = value
-            self.changed("fields")
-            self.d.fields_to_set[action.set_field.field] = value
-            self.note("FIELD_SET", field=action.set_field.field, value=value)
+            self.set_field(action.set_field.field, values.get(action.set_field.field))
         elif isinstance(action, Note):
             self.note("NOTE", text=render(action.note, self.context()))
         elif isinstance(action, StartCadence):
@@ -314,6 +320,12 @@ class _Run:
         elif isinstance(action, Branch):
             for inner in action.then if self.holds(action.if_) else action.else_:
                 self.act(inner)
+
+    def set_field(self, name: str, value: Any) -> None:
+        self.fields[name] = value
+        self.changed("fields")
+        self.d.fields_to_set[name] = value
+        self.note("FIELD_SET", field=name, value=to_json({name: value})[name])
 
     # --- appointments ---------------------------------------------------------
 

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 
 from opsdesk.cases.apply import timeline_row
-from opsdesk.cases.models import CaseStatus
+from opsdesk.cases.models import Case, CaseStatus
 from opsdesk.cases.playbooks import playbook_of
 from opsdesk.cases.services import decide_and_apply, lock_case
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
 from opsdesk.engine.types import Event
+from opsdesk.playbook.fields import coerce_fields, to_json
 from opsdesk.tasks.models import Priority, Task, TaskStatus
 
 
-def task_complete(task_id: str, actor: Actor) -> Task:
+def task_complete(task_id: str, actor: Actor, values: Mapping[str, Any] | None = None) -> Task:
     """Close a task. A playbook task must pass its `complete_requires` checks;
-    the refusal names every unmet check and changes nothing."""
+    the refusal names every unmet check and changes nothing. `values`: the case
+    fields the task asks for (its `fields`), saved on the case as it completes."""
     with transaction.atomic():
         task = Task.objects.get(pk=task_id)
         case = lock_case(task.case_id) if task.case_id else None
@@ -28,9 +32,13 @@ def task_complete(task_id: str, actor: Actor) -> Task:
             raise Conflict(f"the task is already {task.get_status_display().lower()}")
         now = clock.now()
         if case is not None and case.status == CaseStatus.OPEN:
+            fields = task_field_values(case, task.key, values or {})
             # Raises Refused before anything below is written.
             decide_and_apply(
-                case, Event("task.complete", {"key": task.key, "task_id": task.pk}), actor, now
+                case,
+                Event("task.complete", {"key": task.key, "task_id": task.pk, "fields": fields}),
+                actor,
+                now,
             )
         task.status, task.completed_at, task.completed_by = TaskStatus.DONE, now, actor.user
         task.save(update_fields=["status", "completed_at", "completed_by"])
@@ -38,6 +46,24 @@ def task_complete(task_id: str, actor: Actor) -> Task:
             case, task.customer_id, "TASK_COMPLETED", actor, now, task_id=task.pk, title=task.title
         ).save()
     return task
+
+
+def task_field_values(case: Case, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The task's `fields`, checked: every one is needed except free-text notes."""
+    spec = playbook_of(case.playbook).tasks.get(key)
+    asked = spec.fields if spec else []
+    errors: dict[str, list[str]] = {
+        name: ["this task does not ask for this field"] for name in values if name not in asked
+    }
+    pb = playbook_of(case.playbook)
+    typed, field_errors = coerce_fields(pb, {k: values.get(k) for k in asked}, partial=True)
+    errors.update(field_errors)
+    for name in asked:
+        if name not in typed and name not in errors and pb.fields[name].type != "text":
+            errors[name] = ["this field is required"]
+    if errors:
+        raise ValidationFailed(errors)
+    return to_json(typed)
 
 
 def task_check_item(task_id: str, index: int, done: bool, actor: Actor) -> Task:
