@@ -33,6 +33,34 @@ def _plan(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Fie
     return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})", fields
 
 
+_PASS_THROUGH: tuple[tuple[type[models.Field], tuple[type, ...]], ...] = (
+    (models.BooleanField, (bool,)),
+    (models.FloatField, (float, int)),
+    (models.IntegerField, (int,)),
+    (models.CharField, (str,)),
+    (models.TextField, (str,)),
+)
+
+
+@lru_cache(maxsize=64)
+def _plain_types(model: type[models.Model]) -> tuple[tuple[type, ...] | None, ...]:
+    """Per field of the INSERT, the Python types whose value the database takes
+    as it is (a str for a CharField, an int for an IntegerField, the key of a
+    ForeignKey to such a field); None: prepare it through the field."""
+    _, fields = _plan(model, connection.vendor)
+    out: list[tuple[type, ...] | None] = []
+    for f in fields:
+        target = f.target_field if f.is_relation and f.many_to_one else f
+        types = None
+        if type(target).pre_save is models.Field.pre_save:
+            for kind, accepted in _PASS_THROUGH:
+                if isinstance(target, kind) and not isinstance(target, models.BigAutoField):
+                    types = accepted
+                    break
+        out.append(types)
+    return tuple(out)
+
+
 def insert(objs: Sequence[models.Model]) -> None:
     """INSERT unsaved objects of one model; generated keys are not read back.
 
@@ -55,7 +83,19 @@ def insert(objs: Sequence[models.Model]) -> None:
             return prepared[value]
         return f.get_db_prep_save(value, conn)
 
-    rows = [tuple(prep(f, f.pre_save(obj, True)) for f in fields) for obj in objs]
+    plain = _plain_types(type(objs[0]))
+
+    def value(obj: models.Model, f: models.Field, types: tuple[type, ...] | None) -> Any:
+        if types is not None:
+            v = obj.__dict__.get(f.attname)
+            # What get_db_prep_save would return unchanged: skip the call.
+            if v is None or type(v) in types:
+                return v
+        return prep(f, f.pre_save(obj, True))
+
+    rows = [
+        tuple(value(obj, f, types) for f, types in zip(fields, plain, strict=True)) for obj in objs
+    ]
     with conn.cursor() as cursor:
         if len(rows) == 1:
             cursor.execute(sql, rows[0])

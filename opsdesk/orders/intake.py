@@ -134,14 +134,14 @@ def _receive_chunk(
     seen: dict[str, int] = {}
     for i, data in enumerate(rows, start=offset):
         ref = str(data.external_ref or "").strip()
-        errors = _validate(pb, data)
+        clean, errors = _validate(pb, data)
         if errors:
             results[i] = RowResult(i, ref, "rejected", errors=errors)
         elif ref in seen:
             results[i] = RowResult(i, ref, "duplicate")  # the order is filled in below
         else:
             seen[ref] = i
-            valid.append(_prepare(pb, i, data))
+            valid.append(_prepare(i, data, clean))
     for attempt in range(2):
         try:
             with transaction.atomic(), bulk.pipelined():
@@ -161,14 +161,15 @@ def _receive_chunk(
     return [results[i] for i in sorted(results)]
 
 
-def _validate(pb: Playbook, data: OrderInput) -> dict[str, list[str]]:
+def _validate(pb: Playbook, data: OrderInput) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The normalised customer profile and typed case fields, and the row's errors by field."""
     errors: dict[str, list[str]] = {}
     ref = str(data.external_ref or "").strip()
     if not ref:
         errors["external_ref"] = ["this field is required"]
     elif len(ref) > 100:
         errors["external_ref"] = ["at most 100 characters"]
-    _, profile_errors = _profile_values(_profile_input(pb, data))
+    profile, profile_errors = _profile_values(_profile_input(pb, data))
     errors.update(profile_errors)
     for name in ("given_name", "family_name"):
         if not str(getattr(data, name) or "").strip():
@@ -191,11 +192,11 @@ def _validate(pb: Playbook, data: OrderInput) -> dict[str, list[str]]:
                 dt.date.fromisoformat(str(until))
             except ValueError:
                 errors[f"documents[{k}].valid_until"] = ["a date as YYYY-MM-DD"]
-    _, field_errors = coerce_fields(pb, _case_fields_raw(pb, data))
+    values, field_errors = coerce_fields(pb, _case_fields_raw(pb, data))
     for name, messages in field_errors.items():
         key = name if name in ("service_type", "customer_type") else f"fields.{name}"
         errors.setdefault(key, []).extend(messages)
-    return errors
+    return {"profile": profile, "fields": values}, errors
 
 
 def _profile_input(pb: Playbook, data: OrderInput) -> dict[str, Any]:
@@ -217,14 +218,12 @@ def _case_fields_raw(pb: Playbook, data: OrderInput) -> dict[str, Any]:
     return raw
 
 
-def _prepare(pb: Playbook, index: int, data: OrderInput) -> _Valid:
-    profile, _ = _profile_values(_profile_input(pb, data))
-    values, _ = coerce_fields(pb, _case_fields_raw(pb, data))
+def _prepare(index: int, data: OrderInput, clean: dict[str, Any]) -> _Valid:
     documents = [
         {"type": str(d["type"]).strip(), "valid_until": str(d.get("valid_until") or "") or None}
         for d in data.documents
     ]
-    return _Valid(index, data, profile, to_json(values), documents)
+    return _Valid(index, data, clean["profile"], to_json(clean["fields"]), documents)
 
 
 def _write(
@@ -245,7 +244,7 @@ def _write(
     if not rows:
         return out
     customers = _customers(rows, now, actor)
-    teams = dict(Team.objects.values_list("name", "id"))
+    teams = {t.name: t for t in Team.objects.all()}
     calendar = playbook_calendar(pb)
     today = calendar.local_date(now)
     orders: list[ServiceOrder] = []
@@ -276,16 +275,16 @@ def _write(
         order.priority = intake.routing.priority
         order.rule = intake.routing.rule or ""
         order.failed_checks = [{"check": f.check, "message": f.message} for f in intake.failed]
-        team_id = teams.get(intake.routing.team) if intake.routing.team else None
+        team = teams.get(intake.routing.team) if intake.routing.team else None
         if not intake.eligible:
             order.status = OrderStatus.INELIGIBLE
             ineligible.append((order, intake))
-        elif team_id is None:
+        elif team is None:
             # No rule fits (or its team does not exist yet): routed by hand.
             order.status = OrderStatus.EXCEPTION
         else:
             order.status = OrderStatus.ACCEPTED
-            order.team_id = team_id
+            order.team = team
         orders.append(order)
         received.append(
             timeline_row(
@@ -336,7 +335,7 @@ def new_case(version: PlaybookVersion, order: ServiceOrder, number: str, now: dt
         playbook=version,
         state="",
         fields={"service_type": order.service_type, **order.extra},
-        team_id=order.team_id,
+        team=order.team,
         opened_at=now,
         updated_at=now,
     )
