@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from opsdesk.cases.models import Case, TimelineEvent
-from opsdesk.comms.models import Message
 from opsdesk.common.actors import Actor
+from opsdesk.comms.models import Message
 from opsdesk.orders.intake import OrderInput, orders_receive
 from opsdesk.orders.models import HandBack, OrderStatus, ServiceOrder
 from opsdesk.runtime.models import OutboxItem, Timer
@@ -139,3 +139,16 @@ def test_an_order_no_rule_fits_waits_for_manual_routing(
     )
     assert (result.order.status, result.order.zone, result.order.case_id) == ("EXCEPTION", "", None)
     assert Case.objects.count() == 0
+
+
+def test_a_customer_type_not_served_is_ineligible(service_desk: Any, frozen_clock: Any) -> None:
+    (result,) = orders_receive(
+        service_desk.channel, [order("TS-7", customer_type="wholesale")], CHANNEL
+    )
+    assert (result.outcome, result.order.status) == ("created", "INELIGIBLE")
+    assert result.order.failed_checks == [
+        {
+            "check": "customer_type_allowed",
+            "message": "customer type wholesale is not served through this channel",
+        },
+    ]
