@@ -216,6 +216,18 @@ def orders_from_email(channel: SalesChannel, email: InboundEmail) -> list[RowRes
     """One result per order in the email: the body's `key: value` order first, then the
     rows of each CSV attachment. An email with no order is one rejected result."""
     ref = _message_ref(email.message_id)
+    if not channel.accepts_email_from(email.from_address):
+        log.warning(
+            "order email %s to channel %s refused: sender %s is not allowed",
+            email.message_id,
+            channel.key,
+            email.from_address,
+        )
+        return [
+            RowResult(
+                0, ref, "rejected", errors={"email": [f"{email.from_address} may not send orders"]}
+            )
+        ]
     rows: list[TextRow] = []
     problems: list[str] = []
     body = _body_values(email.text)

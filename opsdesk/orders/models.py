@@ -33,11 +33,29 @@ class SalesChannel(models.Model):
     webhook_url = models.URLField(blank=True)  # hand-backs are POSTed here
     webhook_secret = models.CharField(max_length=64, blank=True)  # signs them (HMAC-SHA256)
     inbound_email = models.EmailField(blank=True)  # orders mailed to this address
+    # Who may mail orders: addresses or "@domain"; empty: anyone who knows the address.
+    email_senders = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
+    class Meta:
+        constraints = [
+            # One channel per intake address, or mail could not be routed.
+            models.UniqueConstraint(
+                fields=["inbound_email"],
+                condition=~models.Q(inbound_email=""),
+                name="channel_inbound_email_unique",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.name
+
+    def accepts_email_from(self, address: str) -> bool:
+        address = address.strip().lower()
+        domain = "@" + address.rpartition("@")[2]
+        allowed = {s.strip().lower() for s in self.email_senders}
+        return not allowed or address in allowed or domain in allowed
 
 
 class OrderStatus(models.TextChoices):

@@ -71,6 +71,7 @@ def channel_create(
     kind: str = ChannelKind.API,
     webhook_url: str = "",
     inbound_email: str = "",
+    email_senders: list[str] | None = None,
     playbook_key: str = "service-order",
 ) -> tuple[SalesChannel, str]:
     """A sales channel, its integration user and a first API token (shown once)."""
@@ -85,6 +86,9 @@ def channel_create(
         errors["webhook_url"] = ["an absolute http(s) URL"]
     if not name.strip():
         errors["name"] = ["this field is required"]
+    inbound = inbound_email.strip().lower()
+    if inbound and SalesChannel.objects.filter(inbound_email=inbound).exists():
+        errors["inbound_email"] = ["another channel already receives orders at this address"]
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -99,7 +103,8 @@ def channel_create(
             playbook_key=playbook_key,
             webhook_url=webhook_url,
             webhook_secret=secrets.token_hex(32),
-            inbound_email=inbound_email.strip().lower(),
+            inbound_email=inbound,
+            email_senders=[s.strip().lower() for s in email_senders or [] if s.strip()],
             created_at=clock.now(),
         )
         _, secret = token_create(agent.user, f"sales channel {key}")

@@ -32,6 +32,8 @@ def test_a_channel_is_created_and_its_token_printed_once(frozen_clock: Any) -> N
         "https://partner.example/hand-backs",
         "--inbound-email",
         "Siparis@Opsdesk.example",
+        "--email-sender",
+        "@Partner.example",
         stdout=out,
     )
     channel = SalesChannel.objects.get(key="partner-portal")
@@ -44,6 +46,7 @@ def test_a_channel_is_created_and_its_token_printed_once(frozen_clock: Any) -> N
         "orders mailed to siparis@opsdesk.example are received",
     ]
     assert token_user(token) == channel.user
+    assert channel.email_senders == ["@partner.example"]
     assert (channel.name, channel.webhook_url, channel.inbound_email, channel.user.username) == (
         "Partner portal",
         "https://partner.example/hand-backs",

@@ -160,3 +160,30 @@ def test_an_attachment_with_a_bad_header_is_reported(service_desk: Any, frozen_c
         "siparisler.csv: bad header: unknown column(s) name;"
     )
     assert ServiceOrder.objects.count() == 0
+
+
+def test_an_order_from_a_sender_the_channel_does_not_allow_writes_nothing(
+    service_desk: Any, frozen_clock: Any
+) -> None:
+    from opsdesk.comms.email_inbound import parse_inbound
+    from opsdesk.orders.email_intake import order_from_email
+    from opsdesk.orders.models import ServiceOrder
+
+    channel = service_desk.channel
+    channel.email_senders = ["@partner.example"]
+    channel.save(update_fields=["email_senders"])
+    raw = (
+        b"From: Mallory <mallory@evil.example>\r\nTo: orders@opsdesk.example\r\n"
+        b"Subject: order\r\nMessage-ID: <x1@evil.example>\r\n"
+        b"Date: Wed, 28 Oct 2026 10:00:00 +0000\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"external_ref: EVIL-1\r\ngiven_name: Mal\r\nfamily_name: Lory\r\nphone: +905321112233\r\n"
+        b"service_type: fiber_install\r\n"
+    )
+    result = order_from_email(channel, parse_inbound(raw))
+    assert (result.outcome, result.errors) == (
+        "rejected",
+        {"email": ["mallory@evil.example may not send orders"]},
+    )
+    assert ServiceOrder.objects.count() == 0
+    assert channel.accepts_email_from("buyer@PARTNER.example")

@@ -26,6 +26,12 @@ class Command(BaseCommand):
         )
         create.add_argument("--webhook-url", default="", help="hand-backs are POSTed here")
         create.add_argument("--inbound-email", default="", help="orders mailed to this address")
+        create.add_argument(
+            "--email-sender",
+            action="append",
+            default=[],
+            help="an address or @domain allowed to mail orders (repeat; default: anyone)",
+        )
         create.add_argument("--playbook", default="service-order", help="the order playbook's key")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,6 +49,7 @@ class Command(BaseCommand):
                 kind=options["kind"].upper(),
                 webhook_url=options["webhook_url"],
                 inbound_email=inbound,
+                email_senders=options["email_sender"],
                 playbook_key=options["playbook"],
             )
         except ValidationFailed as exc:
@@ -55,3 +62,8 @@ class Command(BaseCommand):
         )
         if channel.inbound_email:
             self.stdout.write(f"orders mailed to {channel.inbound_email} are received")
+            if not channel.email_senders:
+                self.stdout.write(
+                    "warning: anyone who knows that address can send orders; "
+                    "limit it with --email-sender"
+                )
