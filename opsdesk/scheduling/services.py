@@ -56,8 +56,11 @@ def appointment_apply(
     previous = booked_appointment(case.pk) if cancel or book else None
     sequence = 0
     if previous is not None:
-        Appointment.objects.filter(pk=previous.pk).update(status=AppointmentStatus.CANCELLED)
+        # A cancellation is a change too: calendars apply the higher SEQUENCE.
         sequence = previous.sequence + 1
+        Appointment.objects.filter(pk=previous.pk).update(
+            status=AppointmentStatus.CANCELLED, sequence=sequence
+        )
     if book is None:
         return None
     return Appointment.objects.create(
