@@ -1,0 +1,312 @@
+"""The service-order SOP end to end, on the real wire formats and a virtual clock.
+
+A sales channel posts an order to the API; the worker sends the WhatsApp
+template through a local Cloud API server; the customer answers with a signed
+webhook in the Cloud API's JSON shape or, after the 4-business-hour wait
+passes in milliseconds, by pressing a key on a call placed through a local
+Twilio, whose callbacks are signed the way Twilio signs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.test import Client
+
+from opsdesk.cases.models import Case, CaseMilestone
+from opsdesk.cases.services import case_transition
+from opsdesk.common.actors import Actor
+from opsdesk.comms.models import Message
+from opsdesk.runtime.models import Timer
+from opsdesk.runtime.worker import Worker
+from opsdesk.scheduling.models import Appointment
+from opsdesk.tasks.models import Task
+from opsdesk.tasks.services import task_complete
+from tests.fakes.twilio import FakeTwilio, call_callback, signed_callback
+from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud
+
+PUBLIC = "https://ops.example.com"
+APP_SECRET = "flow-app-secret"
+PHONE = "+905321234567"
+WA_ID = "905321234567"
+AGENT = Actor("user:cem")
+
+
+@pytest.fixture
+def wire(
+    settings: Any, whatsapp_adapter: FakeWhatsAppCloud, frozen_clock: Any
+) -> Iterator[tuple[FakeWhatsAppCloud, FakeTwilio]]:
+    settings.WHATSAPP_APP_SECRET = APP_SECRET
+    settings.OPSDESK_PUBLIC_URL = PUBLIC
+    with FakeTwilio() as twilio:
+        settings.OPSDESK_CHANNEL_ADAPTERS = {
+            **settings.OPSDESK_CHANNEL_ADAPTERS,
+            "VOICE": "twilio_voice",
+            "SMS": "twilio_sms",
+        }
+        settings.TWILIO_API_BASE = twilio.url
+        settings.TWILIO_ACCOUNT_SID = twilio.account_sid
+        settings.TWILIO_AUTH_TOKEN = twilio.auth_token
+        settings.TWILIO_FROM_NUMBER = twilio.from_number
+        yield whatsapp_adapter, twilio
+
+
+def post_order(service_desk: Any, ref: str) -> Case:
+    response = Client().post(
+        "/api/v1/orders",
+        {
+            "external_ref": ref,
+            "given_name": "Mehmet",
+            "family_name": "Kaya",
+            "phone": PHONE,
+            "language": "tr",
+            "service_type": "fiber_install",
+            "customer_type": "residential",
+            "address": "Bağdat Cad. 10, Kadıköy",
+            "city": "İstanbul",
+            "postcode": "34710",
+            "latitude": 40.98,
+            "longitude": 29.06,
+            "documents": [{"type": "id_card", "valid_until": "2030-01-01"}],
+        },
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {service_desk.token}"},
+    )
+    assert response.status_code == 201, response.content
+    return Case.objects.get(number=response.json()["case_number"])
+
+
+def whatsapp_post(client: Client, message: dict[str, Any]) -> None:
+    """A signed Cloud API webhook delivering one customer message."""
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "102290129340398",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": "15550783881",
+                                    "phone_number_id": "106540352242922",
+                                },
+                                "contacts": [{"profile": {"name": "Mehmet"}, "wa_id": WA_ID}],
+                                "messages": [message],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+    digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = client.post(
+        "/api/v1/webhooks/whatsapp",
+        body,
+        content_type="application/json",
+        headers={"X-Hub-Signature-256": f"sha256={digest}"},
+    )
+    assert response.status_code == 200
+
+
+def tap(clock: Any, payload: str, label: str, wamid: str) -> dict[str, Any]:
+    return {
+        "from": WA_ID,
+        "id": wamid,
+        "timestamp": str(int(clock.now().timestamp())),
+        "type": "button",
+        "button": {"payload": payload, "text": label},
+    }
+
+
+def typed(clock: Any, body: str, wamid: str) -> dict[str, Any]:
+    return {
+        "from": WA_ID,
+        "id": wamid,
+        "timestamp": str(int(clock.now().timestamp())),
+        "type": "text",
+        "text": {"body": body},
+    }
+
+
+def template_sent(wa: FakeWhatsAppCloud) -> list[tuple[str, list[str], list[str]]]:
+    """(template, body parameters, button payloads) of each template the Cloud API received."""
+    out = []
+    for request in wa.requests:
+        if request["type"] != "template":
+            out.append((f"text: {request['text']['body']}", [], []))
+            continue
+        components = request["template"].get("components", [])
+        body = [p["text"] for c in components if c["type"] == "body" for p in c["parameters"]]
+        buttons = [
+            p["payload"] for c in components if c["type"] == "button" for p in c["parameters"]
+        ]
+        out.append((request["template"]["name"], body, buttons))
+    return out
+
+
+def test_confirmed_on_whatsapp_booked_visited_and_rated(
+    service_desk: Any, wire: Any, frozen_clock: Any
+) -> None:
+    wa, _ = wire
+    case = post_order(service_desk, "TS-100")
+    Worker().run_once()
+    assert template_sent(wa) == [
+        (
+            "order_confirmation",
+            ["Mehmet", "fiber kurulumu"],
+            ["confirm", "reject", "reschedule"],
+        )
+    ]
+
+    client = Client()
+    whatsapp_post(client, tap(frozen_clock, "confirm", "Onaylıyorum", "wamid.C1"))
+    case.refresh_from_db()
+    assert case.state == "scheduled"
+    # Wednesday 10:00 in Istanbul; the earliest slot starts 4 hours ahead: 14:00.
+    (visit,) = Appointment.objects.filter(case=case)
+    assert (visit.start, visit.end, visit.status, visit.team.name) == (
+        dt.datetime(2026, 10, 28, 11, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 28, 13, 0, tzinfo=dt.UTC),
+        "BOOKED",
+        "Istanbul COBO",
+    )
+    assert not Timer.objects.filter(case=case, status="PENDING").exists()  # cadence stopped
+    Worker().run_once()
+    name, params, _ = template_sent(wa)[1]
+    assert (name, params[:2]) == ("visit_scheduled", ["2026-10-28", "14:00–16:00"])
+    link = params[2]
+    assert link.startswith(f"{PUBLIC}/c/")
+    page = client.get(urlsplit(link).path)
+    assert page.status_code == 200
+    assert "14:00–16:00" in page.content.decode()
+
+    case_transition(case.pk, "on_the_way", AGENT)
+    case_transition(case.pk, "surveying", AGENT)
+    Worker().run_once()
+    assert [t[0] for t in template_sent(wa)[2:]] == [
+        "technician_on_the_way",
+        "service_completed",
+        "service_survey",
+    ]
+    assert template_sent(wa)[-1][2] == ["rating_5", "rating_4", "rating_3", "rating_2", "rating_1"]
+
+    whatsapp_post(client, tap(frozen_clock, "rating_5", "5", "wamid.R1"))
+    case.refresh_from_db()
+    assert (case.state, case.fields["rating"]) == ("feedback", "5")  # numbers keep precision
+    upsell = Task.objects.get(case=case, key="upsell")
+    assert (upsell.status, upsell.title) == (
+        "OPEN",
+        "Upsell: Mehmet Kaya rated the fiber kurulumu 5/5",
+    )
+    Worker().run_once()
+    # The customer has just written: the thanks go as free text inside the 24-hour window.
+    assert template_sent(wa)[-1][0] == "text: Geri bildiriminiz için teşekkürler!"
+
+    whatsapp_post(client, typed(frozen_clock, "Teknisyen çok kibardı", "wamid.R2"))
+    case.refresh_from_db()
+    assert (case.state, case.status, case.fields["survey_comment"]) == (
+        "closed",
+        "CLOSED",
+        "Teknisyen çok kibardı",
+    )
+    assert set(CaseMilestone.objects.filter(case=case).values_list("name", flat=True)) == {
+        "confirmed",
+        "scheduled",
+        "on_the_way",
+        "completed",
+    }
+
+
+def test_no_whatsapp_answer_then_the_call_is_answered_with_2_and_retention_wins_it_back(
+    service_desk: Any, wire: Any, frozen_clock: Any
+) -> None:
+    _, twilio = wire
+    case = post_order(service_desk, "TS-101")
+    Worker().run_once()
+    wait = Timer.objects.get(case=case, status="PENDING")
+    # 10:00 + 4 business hours = 14:00 Istanbul.
+    assert wait.due_at == dt.datetime(2026, 10, 28, 11, 0, tzinfo=dt.UTC)
+
+    frozen_clock.set_now(wait.due_at)
+    Worker().run_once()  # fires the wait and queues the call
+    Worker().run_once()  # places it
+    call = Message.objects.get(case=case, channel="VOICE")
+    (placed,) = [r for r in twilio.requests if r.resource == "Calls"]
+    voice_url = f"{PUBLIC}/api/v1/webhooks/twilio/voice/{call.pk}"
+    assert placed.get("Url") == voice_url
+
+    client = Client()
+    answered = call_callback(placed, twilio.account_sid)
+    twiml = client.post(
+        urlsplit(voice_url).path,
+        urlencode(answered),
+        content_type="application/x-www-form-urlencoded",
+        headers=signed_callback(voice_url, answered, twilio.auth_token),
+    )
+    assert twiml.status_code == 200
+    assert "<Gather" in twiml.content.decode()
+    assert "siparişiniz için arıyoruz" in twiml.content.decode()
+
+    forged = call_callback(placed, twilio.account_sid, Digits="1")
+    refused = client.post(
+        urlsplit(voice_url).path,
+        urlencode(forged),
+        content_type="application/x-www-form-urlencoded",
+        headers=signed_callback(voice_url, forged, "not-the-auth-token"),
+    )
+    assert refused.status_code == 403
+    case.refresh_from_db()
+    assert case.state == "confirming"  # the forged "1" changed nothing
+
+    pressed = call_callback(placed, twilio.account_sid, Digits="2")
+    client.post(
+        urlsplit(voice_url).path,
+        urlencode(pressed),
+        content_type="application/x-www-form-urlencoded",
+        headers=signed_callback(voice_url, pressed, twilio.auth_token),
+    )
+    case.refresh_from_db()
+    assert (case.state, case.team.name, case.agent_id) == (
+        "retention",
+        "Retention",
+        service_desk.retention_agent.pk,
+    )
+    assert not Timer.objects.filter(case=case, status="PENDING").exists()
+    task = Task.objects.get(case=case, key="retention_call")
+    task_complete(
+        task.pk,
+        Actor("user:rana"),
+        {"rejection_cause": "timing", "retention_notes": "Wants it after the holiday"},
+    )
+    case_transition(case.pk, "scheduling", Actor("user:rana"))
+    case.refresh_from_db()
+    assert case.state == "scheduled"
+    assert case.fields["rejection_cause"] == "timing"
+    assert set(CaseMilestone.objects.filter(case=case).values_list("name", flat=True)) == {
+        "rejected",
+        "won_back",
+        "scheduled",
+    }
+
+
+def test_a_turkish_answer_with_a_time_books_the_first_slot_from_then(
+    service_desk: Any, wire: Any, frozen_clock: Any
+) -> None:
+    case = post_order(service_desk, "TS-102")
+    whatsapp_post(Client(), typed(frozen_clock, "Evet, cuma 11:00 olur", "wamid.T1"))
+    case.refresh_from_db()
+    assert case.state == "scheduled"
+    (visit,) = Appointment.objects.filter(case=case, status="BOOKED")
+    # Friday 30 October 11:00 Istanbul (Thursday the 29th is Republic Day).
+    assert visit.start == dt.datetime(2026, 10, 30, 8, 0, tzinfo=dt.UTC)
