@@ -13,6 +13,7 @@ from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import ValidationFailed
 from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
+from opsdesk.comms.replies import reply_receive
 from opsdesk.customers.models import Customer
 from opsdesk.engine.types import Event
 
@@ -93,13 +94,23 @@ def message_receive(
     provider_message_id: str,
     at: dt.datetime,
     actor: Actor,
+    payload: str = "",
 ) -> Message | None:
     """An inbound message from a provider webhook. Idempotent per provider id;
-    None when no customer has that address (the webhook still answers 200)."""
+    None when no customer has that address (the webhook still answers 200).
+
+    `payload`: the quick-reply button the customer tapped, if any. Open cases get
+    `message.received`, then (WhatsApp, SMS, email) `customer.replied` with the
+    answer read from the button or the text (opsdesk.comms.replies)."""
+    if not provider_message_id:
+        # An empty id would match every message without one and drop this as a repeat.
+        raise ValidationFailed({"provider_message_id": ["this field is required"]})
     with transaction.atomic():
         if Message.objects.filter(provider_message_id=provider_message_id).exists():
             return None
-        lookup = {"email": from_address} if channel == Channel.EMAIL else {"phone": from_address}
+        lookup = (
+            {"email__iexact": from_address} if channel == Channel.EMAIL else {"phone": from_address}
+        )
         customer = Customer.objects.filter(**lookup).order_by("-created_at").first()
         if customer is None:
             return None
@@ -131,6 +142,7 @@ def message_receive(
             channel=channel,
         ).save()
         dispatch_open_cases(customer.pk, Event("message.received", {"channel": channel}), actor)
+        reply_receive(message, payload=payload, actor=actor)
     return message
 
 

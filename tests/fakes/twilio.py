@@ -193,6 +193,62 @@ def signed_callback(url: str, params: Mapping[str, str], auth_token: str) -> dic
     return {"X-Twilio-Signature": base64.b64encode(digest).decode()}
 
 
+def call_callback(
+    call: Created,
+    account_sid: str,
+    *,
+    status: str = "in-progress",
+    **answer: str,
+) -> dict[str, str]:
+    """The form Twilio POSTs about an outbound call it placed: to the voice URL (with
+    `Digits` or `SpeechResult` and `Confidence` after a <Gather>) or, with a final
+    `status` such as "completed" or "no-answer", to the StatusCallback."""
+    params = {
+        "AccountSid": account_sid,
+        "ApiVersion": API_VERSION,
+        "CallSid": call.sid,
+        "CallStatus": status,
+        "Called": call.get("To") or "",
+        "CalledCountry": "TR",
+        "Caller": call.get("From") or "",
+        "CallerCountry": "TR",
+        "Direction": "outbound-api",
+        "From": call.get("From") or "",
+        "To": call.get("To") or "",
+    }
+    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
+        params["CallDuration"] = "14" if status == "completed" else "0"
+        params["Timestamp"] = email.utils.format_datetime(clock.now(), usegmt=True)
+        params["CallbackSource"] = "call-progress-events"
+        params["SequenceNumber"] = "3"
+    if "Digits" in answer:
+        params.update(FinishedOnKey="", msg="Gather End")
+    if "SpeechResult" in answer:
+        params.setdefault("Confidence", "0.91")
+        params["Language"] = answer.pop("Language", "tr-TR")
+    params.update(answer)
+    return params
+
+
+def sms_status_callback(
+    message: Created, account_sid: str, *, status: str, error_code: str = ""
+) -> dict[str, str]:
+    """The form Twilio POSTs to an SMS's StatusCallback."""
+    params = {
+        "AccountSid": account_sid,
+        "ApiVersion": API_VERSION,
+        "From": message.get("From") or "",
+        "MessageSid": message.sid,
+        "MessageStatus": status,
+        "SmsSid": message.sid,
+        "SmsStatus": status,
+        "To": message.get("To") or "",
+    }
+    if error_code:
+        params["ErrorCode"] = error_code
+    return params
+
+
 def _form(headers: dict[str, str], raw: bytes) -> list[tuple[str, str]]:
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":

@@ -28,6 +28,8 @@ _TOP_LEVEL_KEYS = frozenset(
     }
 )
 _COMPONENT_TYPES = frozenset({"header", "body", "button", "footer"})
+_BUTTON_SUB_TYPES = frozenset({"quick_reply", "url"})
+_MAX_BUTTONS = 10
 _DEFAULT_FAILURES: dict[int, tuple[int, str]] = {
     400: (100, "Invalid parameter"),
     401: (190, "Invalid OAuth access token - Cannot parse access token"),
@@ -161,17 +163,52 @@ def _check_template(body: dict[str, Any]) -> None:
     components = template.get("components", [])
     if not isinstance(components, list):
         raise BadRequest("template['components'] must be a list")
+    button_indexes: list[str] = []
     for component in components:
         if not isinstance(component, dict) or component.get("type") not in _COMPONENT_TYPES:
             raise BadRequest("each template component needs a valid 'type'")
         parameters = component.get("parameters", [])
         if not isinstance(parameters, list):
             raise BadRequest("component['parameters'] must be a list")
+        if component["type"] == "button":
+            button_indexes.append(_check_button(component, parameters))
+            continue
+        if set(component) - {"type", "parameters"}:
+            raise BadRequest(f"Unexpected key(s) in a {component['type']} component")
         for param in parameters:
             if not isinstance(param, dict) or param.get("type") != "text":
                 raise BadRequest("this fake only supports text parameters")
             if not isinstance(param.get("text"), str) or not param["text"]:
                 raise BadRequest("a text parameter needs a non-empty 'text'")
+    if len(button_indexes) > _MAX_BUTTONS:
+        raise BadRequest(f"a template has at most {_MAX_BUTTONS} buttons")
+    if len(set(button_indexes)) != len(button_indexes):
+        raise BadRequest(f"button indexes must be unique, got {button_indexes}")
+
+
+def _check_button(component: dict[str, Any], parameters: list[Any]) -> str:
+    """A button component: `sub_type`, `index` (a string "0".."9") and one parameter;
+    a quick_reply's is a `payload`, a url button's the `text` appended to its URL."""
+    if set(component) - {"type", "sub_type", "index", "parameters"}:
+        raise BadRequest("Unexpected key(s) in a button component")
+    sub_type = component.get("sub_type")
+    if sub_type not in _BUTTON_SUB_TYPES:
+        raise BadRequest(f"button sub_type must be one of {sorted(_BUTTON_SUB_TYPES)}")
+    index = component.get("index")
+    if not isinstance(index, str) or not re.fullmatch(r"[0-9]", index):
+        raise BadRequest(f"button index must be a string from '0' to '9', got {index!r}")
+    if len(parameters) != 1 or not isinstance(parameters[0], dict):
+        raise BadRequest("a button component takes exactly one parameter")
+    param = parameters[0]
+    if sub_type == "quick_reply":
+        if set(param) != {"type", "payload"} or param["type"] != "payload":
+            raise BadRequest("a quick_reply parameter is {'type': 'payload', 'payload': ...}")
+        payload = param["payload"]
+        if not isinstance(payload, str) or not payload or len(payload) > 1000:
+            raise BadRequest("a quick_reply payload must be 1 to 1000 characters")
+    elif set(param) != {"type", "text"} or param["type"] != "text" or not param["text"]:
+        raise BadRequest("a url button parameter is {'type': 'text', 'text': ...}")
+    return index
 
 
 def _error(code: int, message: str) -> dict[str, Any]:

@@ -25,6 +25,9 @@ from opsdesk.comms.adapters.http import error_for
 RATE_LIMIT_CODES = frozenset({"4", "80007", "130429", "131048", "131056"})
 
 _MAX_E164_DIGITS = 15
+# A template has at most 10 buttons; Meta caps a quick-reply payload at 1000 characters.
+MAX_BUTTONS = 10
+MAX_BUTTON_PAYLOAD = 1000
 
 
 class WhatsAppCloudAdapter:
@@ -81,13 +84,36 @@ def build_payload(message: OutboundMessage) -> dict[str, Any]:
         payload["text"] = {"preview_url": False, "body": message.body}
     else:
         body: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
+        components: list[dict[str, Any]] = []
         if template.body_params:
             params = [{"type": "text", "text": p} for p in template.body_params]
-            body["components"] = [{"type": "body", "parameters": params}]
+            components.append({"type": "body", "parameters": params})
+        if len(template.button_payloads) > MAX_BUTTONS:
+            raise PermanentError(
+                f"template has {len(template.button_payloads)} buttons; Meta allows {MAX_BUTTONS}"
+            )
+        components += [_quick_reply(i, p) for i, p in enumerate(template.button_payloads)]
+        if components:
+            body["components"] = components
         payload["type"] = "template"
         payload["template"] = body
     payload["biz_opaque_callback_data"] = message.idempotency_key
     return payload
+
+
+def _quick_reply(index: int, payload: str) -> dict[str, Any]:
+    """The payload of the template's `index`-th quick-reply button (0-based, as Meta counts):
+    a tap comes back on the webhook as a "button" message carrying this payload."""
+    if not payload or len(payload) > MAX_BUTTON_PAYLOAD:
+        raise PermanentError(
+            f"quick-reply payload {index} must be 1 to {MAX_BUTTON_PAYLOAD} characters"
+        )
+    return {
+        "type": "button",
+        "sub_type": "quick_reply",
+        "index": str(index),
+        "parameters": [{"type": "payload", "payload": payload}],
+    }
 
 
 def classify_error(response: httpx.Response) -> AdapterError:
