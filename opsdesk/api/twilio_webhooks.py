@@ -1,4 +1,5 @@
-"""Twilio's callbacks: a voice call's TwiML and menu answers, and call/SMS status reports.
+"""Twilio's callbacks: a voice call's TwiML and menu answers, call/SMS status reports,
+and SMS customers send to our number.
 
 Authenticated by `X-Twilio-Signature` (HMAC-SHA1 of the public URL and the form,
 keyed with OPSDESK_TWILIO_AUTH_TOKEN), never by a token; a forged request is 403
@@ -20,13 +21,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.comms.adapters.twilio import voice_webhook_url
 from opsdesk.comms.adapters.twilio_signature import verify_signature
 from opsdesk.comms.adapters.twiml import confirmation_twiml, outcome_twiml, parse_gather
 from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
 from opsdesk.comms.replies import voice_answer_record
-from opsdesk.comms.services import message_status_update
+from opsdesk.comms.services import message_receive, message_status_update
 
 router = Router(tags=["webhooks"])
 TWILIO = Actor("twilio")
@@ -165,3 +167,27 @@ def twilio_status(request: HttpRequest, message_id: str) -> HttpResponse:
             actor=TWILIO,
         )
     return HttpResponse(status=204)
+
+
+@router.post("/webhooks/twilio/sms", auth=None)
+def twilio_sms_inbound(request: HttpRequest) -> HttpResponse:
+    """An SMS a customer sent to our number (the number's "A message comes in" webhook).
+
+    Read like any reply (`customer.replied`); Twilio's MessageSid makes a retry a no-op.
+    The empty TwiML answer sends nothing back.
+    """
+    if not _signed(request):
+        return _forbidden()
+    sid = request.POST.get("MessageSid") or request.POST.get("SmsSid") or ""
+    sender = request.POST.get("From") or ""
+    if not sid or not sender:
+        return HttpResponse("MessageSid and From are required", status=400)
+    message_receive(
+        channel=Channel.SMS,
+        from_address=sender,
+        body=request.POST.get("Body") or "",
+        provider_message_id=sid,
+        at=clock.now(),
+        actor=TWILIO,
+    )
+    return HttpResponse("<?xml version='1.0' encoding='UTF-8'?><Response/>", content_type=TWIML)

@@ -363,3 +363,35 @@ def test_sms_status_reports(client: Client, call: Any, twilio: FakeTwilio) -> No
     )
     sms.refresh_from_db()
     assert (sms.status, sms.error) == ("FAILED", "30003")
+
+
+def test_an_sms_from_the_customer_is_read_as_a_reply(
+    client: Client, call: Any, twilio: FakeTwilio
+) -> None:
+    message, _ = call
+    url = f"{PUBLIC}/api/v1/webhooks/twilio/sms"
+    params = {
+        "AccountSid": twilio.account_sid,
+        "ApiVersion": "2010-04-01",
+        "MessageSid": "SM" + "1" * 32,
+        "SmsSid": "SM" + "1" * 32,
+        "From": "+905321234567",
+        "To": twilio.from_number,
+        "Body": "Evet onaylıyorum",
+        "NumMedia": "0",
+    }
+    forged = post(client, url, params, token="wrong-token")
+    assert forged.status_code == 403
+    assert Message.objects.filter(direction="INBOUND").count() == 0
+
+    r = post(client, url, params)
+    assert r.status_code == 200
+    assert r.content.decode() == "<?xml version='1.0' encoding='UTF-8'?><Response/>"
+    assert post(client, url, params).status_code == 200  # Twilio's retry: stored once
+    (inbound,) = Message.objects.filter(direction="INBOUND")
+    assert (inbound.channel, inbound.body, inbound.provider_message_id) == (
+        "SMS",
+        "Evet onaylıyorum",
+        "SM" + "1" * 32,
+    )
+    assert [p["intent"] for p in replied(message)] == ["confirm"]
