@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "opsdesk.orders",
     "opsdesk.scheduling",
     "opsdesk.portal",
+    "opsdesk.reports",
     "opsdesk.api",
     "opsdesk.web",
 ]
@@ -156,6 +157,9 @@ TWILIO_AUTH_TOKEN = os.environ.get("OPSDESK_TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("OPSDESK_TWILIO_FROM_NUMBER", "")
 # Base URL providers call back, e.g. https://ops.example.com (required for twilio_voice).
 OPSDESK_PUBLIC_URL = os.environ.get("OPSDESK_PUBLIC_URL", "")
+# Shared secret the mail relay sends as X-Opsdesk-Inbound-Secret when it POSTs an
+# inbound email to /api/v1/webhooks/email; empty refuses every inbound email.
+OPSDESK_INBOUND_EMAIL_SECRET = os.environ.get("OPSDESK_INBOUND_EMAIL_SECRET", "")
 # How long a customer link (order status, reschedule, cancel) stays valid.
 OPSDESK_CUSTOMER_LINK_DAYS = int(os.environ.get("OPSDESK_CUSTOMER_LINK_DAYS", "30"))
 # Outbound email ("smtp" adapter). Django's own EMAIL_* names, so django.core.mail

@@ -33,7 +33,7 @@ STAFF_ACTIONS = frozenset(
         "case.assign",
     }
 )
-MANAGER_ACTIONS = frozenset({"playbook.manage", "staff.manage"})
+MANAGER_ACTIONS = frozenset({"playbook.manage", "staff.manage", "report.view"})
 INTEGRATION_ACTIONS = frozenset({"customer.create", "customer.view"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from opsdesk.api import cases, customers, errors, tasks, webhooks
+from opsdesk.api import cases, customers, errors, orders, reports, tasks, twilio_webhooks, webhooks
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -19,4 +19,7 @@ errors.install(api)
 api.add_router("", customers.router)
 api.add_router("", cases.router)
 api.add_router("", tasks.router)
+api.add_router("", orders.router)
 api.add_router("", webhooks.router)
+api.add_router("", twilio_webhooks.router)
+api.add_router("", reports.router)

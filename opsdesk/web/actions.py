@@ -30,6 +30,7 @@ from opsdesk.customers.services import customer_update, document_receive, order_
 from opsdesk.tasks.models import Task
 from opsdesk.tasks.services import task_check_item, task_complete, task_create
 from opsdesk.web.feedback import Feedback
+from opsdesk.web.selectors import task_values
 from opsdesk.web.shortcuts import customer_or_404, is_htmx, page, parse_local_datetime, staff_view
 from opsdesk.web.views import WORKSPACE_SECTIONS, workspace_context, workspace_url
 
@@ -249,13 +250,14 @@ def task_check(request: HttpRequest, customer_id: str, task_id: str) -> HttpResp
 def task_done(request: HttpRequest, customer_id: str, task_id: str) -> HttpResponse:
     customer = customer_or_404(request, customer_id)
     task = get_object_or_404(Task, pk=task_id, customer=customer)
+    values = task_values(request.POST)  # the case fields the task asks for, if any
     return _act(
         request,
         customer,
         section="tasks",
         key=f"task:{task.pk}",
         action="case.act",
-        call=lambda actor: task_complete(task.pk, actor),
+        call=lambda actor: task_complete(task.pk, actor, values=values or None),
         case_id=task.case_id,
     )
 

@@ -30,15 +30,24 @@ from django.db.models import (
     When,
 )
 
-from opsdesk.access.policy import agent_of, visible_customers, visible_via
-from opsdesk.cases.models import Case, CaseStatus, Flag, FlagStatus, PlaybookVersion, TimelineEvent
+from opsdesk.access.policy import agent_of, role_of, visible_customers, visible_via
+from opsdesk.cases.models import (
+    Case,
+    CaseMilestone,
+    CaseStatus,
+    Flag,
+    FlagStatus,
+    PlaybookVersion,
+    TimelineEvent,
+)
 from opsdesk.cases.playbooks import active_versions_for, playbook_of
 from opsdesk.common import clock
 from opsdesk.comms.models import Channel, Direction, Message
 from opsdesk.customers.models import Customer, Document, Order
 from opsdesk.engine.decide import context_of
+from opsdesk.orders.models import OrderStatus, ServiceOrder
 from opsdesk.playbook.model import FieldSpec, Playbook
-from opsdesk.staff.models import Agent, Role
+from opsdesk.staff.models import Agent, Role, Team
 from opsdesk.tasks.models import Priority, Task, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -286,14 +295,7 @@ class Workspace:
     @property
     def manual_transitions(self) -> list[tuple[str, str]]:
         """(to, label) of the current state's buttons."""
-        if self.case is None or self.playbook is None or self.case.status != CaseStatus.OPEN:
-            return []
-        spec = self.playbook.states.get(self.case.state)
-        return [
-            (t.to, t.label or state_label(self.playbook, t.to))
-            for t in (spec.transitions if spec else [])
-            if t.on == "manual" and t.to
-        ]
+        return manual_transitions(self.playbook, self.case)
 
     @property
     def manual_tasks(self) -> list[ManualTask]:
@@ -342,6 +344,71 @@ class Workspace:
     @property
     def closed_tasks(self) -> list[Task]:
         return [t for t in self.tasks if t.status != TaskStatus.OPEN]
+
+
+def manual_transitions(pb: Playbook | None, case: Case | None) -> list[tuple[str, str]]:
+    """(to, label) of the buttons (`on: manual`) of an open case's current state."""
+    if case is None or pb is None or case.status != CaseStatus.OPEN:
+        return []
+    spec = pb.states.get(case.state)
+    return [
+        (t.to, t.label or state_label(pb, t.to))
+        for t in (spec.transitions if spec else [])
+        if t.on == "manual" and t.to
+    ]
+
+
+@dataclass(frozen=True)
+class TaskField:
+    """A case field a playbook task asks for (its `fields`), as an input of the
+    task's completion form. The form posts it as `values.<name>`; errors come
+    back under `<name>` (tasks.services.task_field_values)."""
+
+    name: str
+    spec: FieldSpec
+    current: Any = None  # the case's value now, to prefill the input
+
+    @property
+    def label(self) -> str:
+        return FieldInput(self.name, self.spec).label
+
+    @property
+    def input_name(self) -> str:
+        return f"values.{self.name}"
+
+    @property
+    def required(self) -> bool:
+        return self.spec.type != "text"  # free text may stay empty
+
+    @property
+    def value(self) -> str:
+        if self.current is None:
+            return ""
+        if isinstance(self.current, bool):
+            return "true" if self.current else "false"
+        return str(self.current)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        if self.spec.type == "bool":
+            return [("true", "Yes"), ("false", "No")]
+        return [(c, c.replace("_", " ").capitalize()) for c in self.spec.choices]
+
+
+def task_fields(pb: Playbook | None, task: Task, case_fields: dict[str, Any]) -> list[TaskField]:
+    spec = pb.tasks.get(task.key) if pb and task.key else None
+    if spec is None:
+        return []
+    return [
+        TaskField(name, pb.fields[name], case_fields.get(name))
+        for name in spec.fields
+        if name in pb.fields
+    ]
+
+
+def task_values(post: Any) -> dict[str, str]:
+    """The `values.<name>` inputs of a task's completion form, by field name."""
+    return {k.removeprefix("values."): v for k, v in post.items() if k.startswith("values.")}
 
 
 def _render_or(template: str, ctx: dict[str, Any], fallback: str) -> str:
@@ -495,6 +562,122 @@ def load_workspace(customer: Customer, case_id: str | None = None) -> Workspace:
         .annotate(priority_rank=PRIORITY_RANK)
         .order_by(F("due_at").asc(nulls_last=True), "priority_rank", "created_at", "id")
     )
+    by_case = {c.pk: c for c in cases}
+    for t in ws.tasks:
+        owner = by_case.get(t.case_id) if t.case_id else None
+        t.inputs = (
+            task_fields(owner.pb, t, owner.fields)
+            if owner is not None and t.status == TaskStatus.OPEN
+            else []
+        )
     ws.messages, ws.messages_more = message_page(customer, cases, pb)
     ws.agents = assignable_agents()
     return ws
+
+
+# --- the queues: exceptions and retention ------------------------------------------
+
+INELIGIBLE_DAYS = 7
+RETENTION_STATE = "retention"  # the service-order playbook's state and its task
+RETENTION_TASK = "retention_call"
+RETENTION_REASONS = ("rejected", "not_responding")  # milestones that lead there
+
+
+def exception_orders(user: Any) -> QuerySet[ServiceOrder]:
+    """Orders no classification rule routed, oldest first."""
+    return (
+        ServiceOrder.objects.filter(visible_via(user), status=OrderStatus.EXCEPTION)
+        .select_related("channel", "customer")
+        .order_by("received_at", "id")
+    )
+
+
+def ineligible_orders(user: Any, now: dt.datetime) -> QuerySet[ServiceOrder]:
+    """Orders refused at intake in the last INELIGIBLE_DAYS, newest first."""
+    return (
+        ServiceOrder.objects.filter(
+            visible_via(user),
+            status=OrderStatus.INELIGIBLE,
+            received_at__gte=now - dt.timedelta(days=INELIGIBLE_DAYS),
+        )
+        .select_related("channel", "customer")
+        .order_by("-received_at", "-id")
+    )
+
+
+def zone_labels() -> dict[str, str]:
+    """Zone key -> label, over the active order playbooks."""
+    labels: dict[str, str] = {}
+    for _, pb in active_versions_for("order.received"):
+        for key, zone in pb.zones.items():
+            labels.setdefault(key, zone.label or key)
+    return labels
+
+
+def routing_teams() -> list[Team]:
+    return list(Team.objects.order_by("name", "id"))
+
+
+def retention_cases(user: Any) -> QuerySet[Case]:
+    """Open cases waiting in retention: an agent's team's (or assigned to them);
+    every one a manager or an admin may see."""
+    qs = Case.objects.filter(visible_via(user), status=CaseStatus.OPEN, state=RETENTION_STATE)
+    if role_of(user) not in (Role.ADMIN, Role.MANAGER):
+        agent = agent_of(user)
+        if agent is None:
+            return Case.objects.none()
+        qs = qs.filter(
+            Q(team_id=agent.team_id) | Q(agent_id=agent.pk)
+            if agent.team_id
+            else Q(agent_id=agent.pk)
+        )
+    return qs.select_related("customer", "agent", "service_order__channel").order_by(
+        "updated_at", "number"
+    )
+
+
+@dataclass
+class RetentionItem:
+    case: Case
+    order: ServiceOrder | None
+    reasons: list[tuple[str, dt.datetime]]  # (milestone, at): why the case is in retention
+    task: Task | None  # the retention call, open or done
+    inputs: list[TaskField]
+    transitions: list[tuple[str, str]]
+
+
+def retention_items(cases: Sequence[Case]) -> list[RetentionItem]:
+    """The page's rows: three queries whatever the number of cases."""
+    ids = [c.pk for c in cases]
+    reasons: dict[str, list[tuple[str, dt.datetime]]] = {}
+    for case_id, name, at in (
+        CaseMilestone.objects.filter(case_id__in=ids or [""], name__in=RETENTION_REASONS)
+        .order_by("at", "id")
+        .values_list("case_id", "name", "at")
+    ):
+        reasons.setdefault(case_id, []).append((name, at))
+    tasks: dict[str, Task] = {}
+    for t in (
+        Task.objects.filter(case_id__in=ids or [""], key=RETENTION_TASK)
+        .select_related("assignee")
+        .order_by("created_at", "id")
+    ):
+        if t.case_id not in tasks or t.status == TaskStatus.OPEN:
+            tasks[t.case_id] = t  # the open one, else the latest
+    pbs = playbooks_by_version({c.playbook_id for c in cases})
+    items = []
+    for c in cases:
+        pb = pbs.get(c.playbook_id)
+        task = tasks.get(c.pk)
+        open_task = task is not None and task.status == TaskStatus.OPEN
+        items.append(
+            RetentionItem(
+                case=c,
+                order=getattr(c, "service_order", None),
+                reasons=reasons.get(c.pk, []),
+                task=task,
+                inputs=task_fields(pb, task, c.fields) if task is not None and open_task else [],
+                transitions=manual_transitions(pb, c),
+            )
+        )
+    return items

@@ -17,9 +17,10 @@ from django.shortcuts import render, resolve_url
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
-from opsdesk.access.policy import agent_of, visible_customers
+from opsdesk.access.policy import agent_of, can, visible_customers
 from opsdesk.common.errors import NotAllowed, ValidationFailed
 from opsdesk.customers.models import Customer
+from opsdesk.reports.selectors import VIEW_ACTION as REPORT_ACTION
 from opsdesk.web.selectors import user_timezone
 
 # Pages load only their own static files: no inline script, style or handler.
@@ -89,10 +90,14 @@ def page(
     request: HttpRequest, template: str, context: Mapping[str, Any], status: int = 200
 ) -> HttpResponse:
     tz = getattr(request, "tz", None)
+    nav = {
+        "can_act": can(request.user, "case.act"),  # the queues
+        "can_report": can(request.user, REPORT_ACTION),
+    }
     return render(
         request,
         template,
-        {"me": agent_of(request.user), "tz_name": str(tz or ""), **context},
+        {"me": agent_of(request.user), "tz_name": str(tz or ""), **nav, **context},
         status=status,
     )
 

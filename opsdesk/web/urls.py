@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opsdesk.web import actions, views
+from opsdesk.web import actions, queues, reports, views
 from opsdesk.web.shortcuts import secure_headers
 
 app_name = "web"
@@ -27,6 +27,21 @@ urlpatterns = [
     path("tasks/", views.my_tasks, name="my_tasks"),
     path("customers/", views.customer_list, name="customers"),
     path("customers/new/", views.customer_new, name="customer_new"),
+    path("exceptions/", queues.exceptions, name="exceptions"),
+    path("exceptions/<str:order_id>/route/", queues.order_route_view, name="order_route"),
+    path("retention/", queues.retention, name="retention"),
+    path(
+        "retention/tasks/<str:task_id>/complete/",
+        queues.retention_task_complete,
+        name="retention_task_complete",
+    ),
+    path(
+        "retention/cases/<str:case_id>/transition/",
+        queues.retention_transition,
+        name="retention_transition",
+    ),
+    path("reports/channels/", reports.channels, name="channels"),
+    path("reports/channels.csv", reports.channels_csv, name="channels_csv"),
     path(W, views.workspace, name="workspace"),
     path(W + "timeline/", views.timeline_more, name="timeline"),
     path(W + "messages/older/", views.messages_more, name="messages"),

@@ -85,6 +85,12 @@ def get(mapping: Any, key: str) -> Any:
 
 
 @register.filter
+def field_names(inputs: Any) -> str:
+    """The names of a form's field inputs, for fb_alert's `placed`."""
+    return " ".join(getattr(f, "name", "") for f in inputs or ())
+
+
+@register.filter
 def when(value: Any, style: str = "long") -> str:
     """A date and time in the agent's zone: {{ t.due_at|when }}, {{ m.created_at|when:"short" }}."""
     return formats.when(value, style)

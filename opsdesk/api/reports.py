@@ -1,0 +1,73 @@
+"""/api/v1/reports: figures for managers (the same as the UI's report pages).
+
+The output schemas live here rather than in schemas.py: they describe report
+rows, not domain objects, and nothing else uses them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from opsdesk.access.policy import restrict
+from opsdesk.api.auth import AUTH
+from opsdesk.api.customers import ERRORS
+from opsdesk.common import clock
+from opsdesk.reports import export
+from opsdesk.reports.period import period_of
+from opsdesk.reports.selectors import VIEW_ACTION, channel_report
+from opsdesk.web.selectors import user_timezone
+
+router = Router(tags=["reports"], auth=AUTH)
+
+
+class CauseOut(Schema):
+    cause: str
+    count: int
+
+
+class ChannelReportRowOut(Schema):
+    channel: str
+    name: str
+    received: int
+    eligible: int
+    confirmed: int
+    rejected: int
+    not_responding: int
+    handed_back: int
+    completed: int
+    median_to_confirm_seconds: int | None
+    rejection_causes: list[CauseOut]
+
+
+class ChannelReportOut(Schema):
+    since: str  # first day, YYYY-MM-DD
+    until: str  # last day, included
+    timezone: str
+    channels: list[ChannelReportRowOut]
+
+
+@router.get("/reports/channels", response={200: ChannelReportOut, **ERRORS})
+def channels(
+    request: HttpRequest,
+    since: str | None = None,
+    until: str | None = None,
+    channel: str | None = None,
+) -> Any:
+    """Per sales channel, the orders received from `since` to `until` (dates,
+    both included, in the caller's time zone; default the last 30 days) and
+    what their cases reached since: confirmed, rejected, not responding, handed
+    back, completed, the median time to confirm and the top 5 rejection causes.
+    Managers and admins only."""
+    restrict(request.user, VIEW_ACTION)
+    tz = user_timezone(request.user)
+    period = period_of(since, until, tz, clock.now())
+    rows = channel_report(period.since, period.until, channel_key=channel or None)
+    return {
+        "since": period.first_day.isoformat(),
+        "until": period.last_day.isoformat(),
+        "timezone": str(tz),
+        "channels": [export.as_dict(r) for r in rows],
+    }
