@@ -53,6 +53,10 @@ _DESCRIBE: dict[str, Describe] = {
     "CUSTOMER_CREATED": lambda p, pb: f"Customer created (source {p.get('source', '?')})",
     "CUSTOMER_UPDATED": lambda p, pb: "Profile edited: " + ", ".join(p.get("fields") or []),
     "CASE_OPENED": lambda p, pb: f"Case {p.get('number', '')} opened under {p.get('playbook', '')}",
+    "CASE_CLOSED": lambda p, pb: (
+        f"Case closed in {state_label(pb, str(p.get('state') or ''))}"
+        + (f"; {p['tasks_cancelled']} open task(s) cancelled" if p.get("tasks_cancelled") else "")
+    ),
     "STATE_CHANGED": lambda p, pb: (
         f"{state_label(pb, str(p.get('from') or ''))} → {state_label(pb, str(p.get('to') or ''))}"
     ),
@@ -83,6 +87,35 @@ _DESCRIBE: dict[str, Describe] = {
     "TIMER_CANCELLED": lambda p, pb: f"Timer {p.get('name', '')} cancelled",
     "FIELD_SET": lambda p, pb: f"{p.get('field', '')} set to {p.get('value', '')}",
     "NOTE": lambda p, pb: str(p.get("text", "")),
+    "CADENCE_STARTED": lambda p, pb: f"Cadence {p.get('cadence', '')} started",
+    "CADENCE_WAITING": lambda p, pb: (
+        f"Cadence {p.get('cadence', '')} waits until {_when(p.get('until'))}"
+    ),
+    "CADENCE_STOPPED": lambda p, pb: f"Cadence {p.get('cadence', '')} stopped",
+    "CADENCE_FINISHED": lambda p, pb: f"Cadence {p.get('cadence', '')} ran its last step",
+    "ORDER_RECEIVED": lambda p, pb: (
+        f"Order {p.get('external_ref', '')} received from {p.get('channel', '?')}: "
+        + {
+            "ACCEPTED": f"routed by rule {p.get('rule', '')}",
+            "EXCEPTION": "no rule fits, waiting for manual routing",
+            "INELIGIBLE": "not eligible — "
+            + "; ".join(str(c.get("message", "")) for c in p.get("failed_checks") or []),
+        }.get(str(p.get("status", "")), str(p.get("status", "")))
+    ),
+    "ORDER_ROUTED": lambda p, pb: (
+        f"Routed by hand to {p.get('team', '?')} ({str(p.get('priority', '')).lower()})"
+    ),
+    "TEAM_CHANGED": lambda p, pb: f"Moved to team {p.get('team', '?')}",
+    "HANDED_BACK": lambda p, pb: f"Handed back to the sales channel: {p.get('reason', '')}",
+    "MILESTONE": lambda p, pb: f"Milestone: {str(p.get('name', '')).replace('_', ' ')}",
+    "APPOINTMENT_BOOKED": lambda p, pb: f"Visit booked for {_when(p.get('start'))}",
+    "APPOINTMENT_NOT_BOOKED": lambda p, pb: f"No visit booked: {p.get('reason', '')}",
+    "APPOINTMENT_CANCELLED": lambda p, pb: f"Visit of {_when(p.get('start'))} cancelled",
+    "CUSTOMER_REPLIED": lambda p, pb: (
+        f"Customer answered on {p.get('channel', '?')}: "
+        + (str(p.get("intent")) if p.get("intent") else "not read for sure, for a person")
+        + (f", proposes {_when(p.get('proposed_at'))}" if p.get("proposed_at") else "")
+    ),
 }
 
 
