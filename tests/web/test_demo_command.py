@@ -37,7 +37,10 @@ def counts() -> dict[str, Any]:
             tuple(r[f] for f in fields) if len(fields) > 1 else r[fields[0]]: r["n"] for r in rows
         }
 
+    # The demo also seeds service orders (tests/orders/test_demo_orders.py counts those):
+    # here, only the onboarding side.
     cases = Case.objects.filter(playbook__key=KEY)
+    onboarding = Customer.objects.filter(service_orders__isnull=True)
     return {
         "users": get_user_model().objects.count(),
         "agents": grouped(Agent.objects, "role"),
@@ -45,8 +48,8 @@ def counts() -> dict[str, Any]:
         "calendars": BusinessCalendar.objects.count(),
         "tokens": ApiToken.objects.count(),
         "playbooks": PlaybookVersion.objects.filter(key=KEY).count(),
-        "customers": Customer.objects.count(),
-        "customers_by_source": grouped(Customer.objects, "source"),
+        "customers": onboarding.count(),
+        "customers_by_source": grouped(onboarding, "source"),
         "cases_by_state": grouped(cases, "state"),
         "cases_by_status": grouped(cases, "status"),
         "cases_without_agent": cases.filter(agent__isnull=True).count(),
@@ -54,12 +57,14 @@ def counts() -> dict[str, Any]:
         "orders": Order.objects.count(),
         "orders_reviewed": Order.objects.filter(reviewed_at__isnull=False).count(),
         "documents": Document.objects.count(),
-        "tasks": grouped(Task.objects, "key", "status"),
-        "tasks_by_priority": grouped(Task.objects, "priority"),
-        "messages": grouped(Message.objects, "template", "channel", "status"),
-        "outbox": OutboxItem.objects.count(),
-        "timers": grouped(Timer.objects, "status"),
-        "timeline": TimelineEvent.objects.count(),
+        "tasks": grouped(Task.objects.filter(case__in=cases), "key", "status"),
+        "tasks_by_priority": grouped(Task.objects.filter(case__in=cases), "priority"),
+        "messages": grouped(
+            Message.objects.filter(customer__in=onboarding), "template", "channel", "status"
+        ),
+        "outbox": OutboxItem.objects.filter(message__case__in=cases).count(),
+        "timers": grouped(Timer.objects.filter(case__in=cases), "status"),
+        "timeline": TimelineEvent.objects.filter(customer__in=onboarding).count(),
     }
 
 
@@ -72,9 +77,11 @@ def test_demo_seeds_every_onboarding_state_once(frozen_clock: Any) -> None:
     out = run_demo()
 
     seeded = counts()
-    assert seeded["users"] == 7  # admin, manager, four agents, the integration user
-    assert seeded["agents"] == {"admin": 1, "agent": 4, "integration": 1, "manager": 1}
-    assert (seeded["teams"], seeded["calendars"], seeded["tokens"]) == (2, 1, 1)
+    # Onboarding: admin, manager, four agents, the integration user; service
+    # orders: six agents and the three sales channels' integration users.
+    assert seeded["users"] == 16
+    assert seeded["agents"] == {"admin": 1, "agent": 10, "integration": 4, "manager": 1}
+    assert (seeded["teams"], seeded["calendars"], seeded["tokens"]) == (7, 1, 4)
     assert seeded["playbooks"] == 1
     assert seeded["customers"] == 15
     assert seeded["customers_by_source"] == {"API": 2, "APP_WEB": 7, "STAFF": 6}
@@ -118,12 +125,16 @@ def test_demo_seeds_every_onboarding_state_once(frozen_clock: Any) -> None:
     assert seeded["timers"] == {"CANCELLED": 3, "PENDING": 7}  # two onboarded, one withdrawn
 
     # Cases were opened over the past days, so some intake tasks are overdue now.
-    overdue = Task.objects.filter(status="OPEN", due_at__lt=BEFORE_REPUBLIC_DAY)
+    overdue = Task.objects.filter(
+        status="OPEN", due_at__lt=BEFORE_REPUBLIC_DAY, case__playbook__key=KEY
+    )
     assert sorted(overdue.values_list("key", flat=True)) == ["follow_up"] + ["intake"] * 4
     # The seed moved the clock back and put it back where the test had it.
     assert clock.now() == BEFORE_REPUBLIC_DAY
 
-    assert "Demo data: created 15 customers." in out
+    assert "Demo data: created 15 customers and 17 service orders." in out
+    for key in ("telesales", "partner-portal", "email-desk"):
+        assert any(line.startswith(f"Channel:   {key} ") for line in out.splitlines())
     assert "URL:       http://127.0.0.1:8000/   (not started: --no-serve)" in out
     assert "Login:     admin / opsdesk-demo   (administrator)" in out
     for username in ("selin", "ayse", "mehmet", "john", "elif"):

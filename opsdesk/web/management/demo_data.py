@@ -29,6 +29,8 @@ from opsdesk.customers.services import (
     document_receive,
     order_review,
 )
+from opsdesk.orders.demo import ORDERS, seed_service_orders
+from opsdesk.orders.demo import STAFF as ORDER_STAFF
 from opsdesk.staff.models import Agent, BusinessCalendar, Role, Team
 from opsdesk.staff.services import agent_create
 from opsdesk.tasks.models import Task, TaskStatus
@@ -68,6 +70,8 @@ class SeedResult:
     logins: list[DemoLogin] = field(default_factory=list)
     token: str | None = None  # the API token secret; only known when just created
     customers: int = 0
+    orders: int = 0  # service orders from the sales channels
+    channel_tokens: dict[str, str] = field(default_factory=dict)  # channel key -> token
 
 
 # --- the customers ------------------------------------------------------------
@@ -320,7 +324,12 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
 
 
 def logins() -> list[DemoLogin]:
-    return [DemoLogin(u, n, r, langs, types) for u, n, r, _, langs, types in _STAFF]
+    onboarding = [DemoLogin(u, n, r, langs, types) for u, n, r, _, langs, types in _STAFF]
+    orders = [
+        DemoLogin(u, n, Role.AGENT, langs, (f"service orders, {team}",))
+        for u, n, team, langs in ORDER_STAFF
+    ]
+    return onboarding + orders
 
 
 def seed() -> SeedResult:
@@ -348,7 +357,8 @@ def seed() -> SeedResult:
         story = _Story(agents, Actor.of_user(integration.user, via="api"), now)
         for spec in sorted(CUSTOMERS, key=lambda c: -c.days_ago):
             story.play(spec)
-    return SeedResult(True, "", logins(), secret, len(CUSTOMERS))
+        channel_tokens = seed_service_orders(DEMO_PASSWORD, now)
+    return SeedResult(True, "", logins(), secret, len(CUSTOMERS), len(ORDERS), channel_tokens)
 
 
 def _create_staff() -> dict[str, Agent]:

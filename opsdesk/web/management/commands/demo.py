@@ -62,7 +62,10 @@ class Command(BaseCommand):
         call_command("playbook", "load", stdout=self.stdout, stderr=self.stderr)
         result = seed()
         if result.created:
-            self.stdout.write(f"Demo data: created {result.customers} customers.")
+            self.stdout.write(
+                f"Demo data: created {result.customers} customers and "
+                f"{result.orders} service orders."
+            )
         else:
             self.stdout.write(f"Demo data: not created: {result.reason}.")
         if not serve:
@@ -99,6 +102,8 @@ class Command(BaseCommand):
         elif result.logins:
             w("API token: printed when the demo data was created; only its hash is kept.")
             w(f"           A new one: opsdesk token create {INTEGRATION_USERNAME} --name demo")
+        for key, token in result.channel_tokens.items():
+            w(f"Channel:   {key:<15} token {token}")
         if serving:
             w("Worker:    running (sends queued messages, fires due timers)")
             w("Press Ctrl-C to stop.")
