@@ -102,7 +102,7 @@ def frozen_clock() -> Iterator[Any]:
     clock.set_now(None)
 
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.service_desk"]
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from django.test import Client
 
 from opsdesk.access.tokens import token_create
 from opsdesk.reports.selectors import VIEW_ACTION
-from tests.orders.conftest import service_desk  # noqa: F401  (fixture)
 from tests.reports.test_channel_report import boss, channels, orders  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,6 @@ from opsdesk.cases.models import Case, CaseMilestone
 from opsdesk.common.actors import Actor
 from opsdesk.orders.intake import orders_receive
 from opsdesk.orders.models import ServiceOrder
-from tests.orders.conftest import service_desk  # noqa: F401  (fixture)
 from tests.orders.test_intake import order
 from tests.web.test_retention_queue import to_retention
 
@@ -58,7 +57,7 @@ def watch(page: Page) -> list[str]:
 def test_an_agent_routes_an_order_from_the_exceptions_queue(
     live_server: Any,
     page: Page,
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
     frozen_clock: Any,
 ) -> None:
     now = frozen_clock.now()
@@ -108,7 +107,7 @@ def test_an_agent_routes_an_order_from_the_exceptions_queue(
 def test_a_retention_agent_records_the_root_cause_and_wins_the_customer_back(
     live_server: Any,
     page: Page,
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
     frozen_clock: Any,
 ) -> None:
     ahmet = to_retention(service_desk, "TS-1", "reject", "+905321110001", "Ahmet")

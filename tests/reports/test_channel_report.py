@@ -15,7 +15,6 @@ from opsdesk.customers.models import Customer
 from opsdesk.orders.models import HandBack, OrderStatus, ServiceOrder
 from opsdesk.orders.services import channel_create
 from opsdesk.reports.selectors import ChannelRow, channel_report
-from tests.orders.conftest import service_desk  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,14 +78,14 @@ def make_order(
 
 
 @pytest.fixture
-def channels(service_desk: Any) -> dict[str, Any]:  # noqa: F811
+def channels(service_desk: Any) -> dict[str, Any]:
     web, _ = channel_create(key="webshop", name="Web shop")
     partner, _ = channel_create(key="partner", name="Partner portal", kind="PORTAL")
     return {"tele": service_desk.channel, "web": web, "partner": partner}
 
 
 @pytest.fixture
-def orders(service_desk: Any, channels: dict[str, Any]) -> None:  # noqa: F811
+def orders(service_desk: Any, channels: dict[str, Any]) -> None:
     tele, web = channels["tele"], channels["web"]
     d = service_desk
     # Telesales: confirmed after 2 h, 4 h and 9 h (median 4 h); one completed.
@@ -178,7 +177,7 @@ def test_an_empty_period_is_all_zeros(orders: None) -> None:
 
 def test_a_fixed_number_of_queries(
     orders: None,
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
     channels: dict[str, Any],
 ) -> None:
     with CaptureQueriesContext(connection) as few:
@@ -195,7 +194,7 @@ def test_a_fixed_number_of_queries(
 
 
 @pytest.fixture
-def boss(service_desk: Any) -> Any:  # noqa: F811
+def boss(service_desk: Any) -> Any:
     from opsdesk.staff.services import agent_create
 
     return agent_create(
@@ -282,7 +281,7 @@ def test_the_csv_has_the_same_figures(orders: None, boss: Any) -> None:
 @pytest.mark.parametrize("path", ["/reports/channels/", "/reports/channels.csv"])
 def test_only_managers_and_admins_see_the_report(
     orders: None,
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
     boss: Any,
     path: str,
 ) -> None:

@@ -13,7 +13,6 @@ from opsdesk.common.actors import Actor
 from opsdesk.orders.intake import orders_receive
 from opsdesk.orders.models import OrderStatus, ServiceOrder
 from opsdesk.staff.services import agent_create
-from tests.orders.conftest import service_desk  # noqa: F401  (fixture)
 from tests.orders.test_intake import order
 from tests.web.conftest import HTMX, login
 from tests.web.test_views import text
@@ -31,7 +30,7 @@ def receive(desk: Any, ref: str, **changes: Any) -> ServiceOrder:
 
 
 @pytest.fixture
-def queue(service_desk: Any, frozen_clock: Any) -> dict[str, ServiceOrder]:  # noqa: F811
+def queue(service_desk: Any, frozen_clock: Any) -> dict[str, ServiceOrder]:
     """Two exceptions (İzmir, then Bursa an hour later), a routed order, two ineligible
     ones (today and eight days ago)."""
     now = frozen_clock.now()
@@ -86,7 +85,7 @@ def test_queues_require_login(client: Client, path: str) -> None:
 
 def test_the_queue_lists_exceptions_oldest_first_and_recent_ineligible_orders(
     queue: dict[str, Any],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     response = login(service_desk.cobo_agent).get("/exceptions/")
     assert response.status_code == 200
@@ -119,7 +118,7 @@ def test_the_queue_lists_exceptions_oldest_first_and_recent_ineligible_orders(
 
 
 def test_agents_see_the_queues_in_the_nav_and_only_managers_the_report(
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     agent_page = text(login(service_desk.cobo_agent).get("/tasks/"))
     assert "My tasks Customers New customer Exceptions Retention" in agent_page
@@ -132,7 +131,7 @@ def test_agents_see_the_queues_in_the_nav_and_only_managers_the_report(
 
 def test_routing_opens_the_case_and_the_order_leaves_the_queue(
     queue: dict[str, Any],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = login(service_desk.cobo_agent)
     izmir = queue["izmir"]
@@ -164,7 +163,7 @@ def test_routing_opens_the_case_and_the_order_leaves_the_queue(
 
 def test_routing_through_htmx_answers_with_the_page(
     queue: dict[str, Any],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = login(service_desk.cobo_agent)
     bursa = queue["bursa"]
@@ -179,7 +178,7 @@ def test_routing_through_htmx_answers_with_the_page(
 
 def test_a_bad_choice_is_shown_at_its_field_and_nothing_changes(
     queue: dict[str, Any],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = login(service_desk.cobo_agent)
     before = counts()
@@ -196,7 +195,7 @@ def test_a_bad_choice_is_shown_at_its_field_and_nothing_changes(
 
 def test_an_order_someone_else_routed_is_a_conflict(
     queue: dict[str, Any],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = login(service_desk.cobo_agent)
     team = service_desk.teams["Istanbul COBO"].pk  # still in Cem's view afterwards
@@ -210,7 +209,7 @@ def test_an_order_someone_else_routed_is_a_conflict(
 
 def test_an_integration_user_may_not_route(
     queue: dict[str, Any],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = Client()
     client.force_login(service_desk.channel.user)
@@ -222,6 +221,6 @@ def test_an_integration_user_may_not_route(
     assert counts() == before
 
 
-def test_an_unknown_order_is_a_404(service_desk: Any) -> None:  # noqa: F811
+def test_an_unknown_order_is_a_404(service_desk: Any) -> None:
     response = login(service_desk.cobo_agent).post("/exceptions/ord_nope/route/", {})
     assert response.status_code == 404

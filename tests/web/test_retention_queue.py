@@ -17,7 +17,6 @@ from opsdesk.orders.models import HandBack
 from opsdesk.staff.services import agent_create
 from opsdesk.tasks.models import Task, TaskStatus
 from opsdesk.tasks.services import task_complete, task_create
-from tests.orders.conftest import service_desk  # noqa: F401  (fixture)
 from tests.orders.test_intake import order
 from tests.web.conftest import HTMX, login
 from tests.web.test_views import text
@@ -41,7 +40,7 @@ def to_retention(desk: Any, ref: str, outcome: str, phone: str, given_name: str)
 
 
 @pytest.fixture
-def retention(service_desk: Any, frozen_clock: Any) -> dict[str, Case]:  # noqa: F811
+def retention(service_desk: Any, frozen_clock: Any) -> dict[str, Case]:
     rejected = to_retention(service_desk, "TS-1", "reject", "+905321110001", "Ahmet")
     silent = to_retention(service_desk, "TS-2", "no_answer", "+905321110002", "Elif")
     return {"rejected": rejected, "silent": silent}
@@ -60,7 +59,7 @@ def state(case: Case) -> tuple[str, str, dict[str, Any]]:
 
 def test_cases_wait_in_retention_with_the_reason(
     retention: dict[str, Case],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     rejected, silent = retention["rejected"], retention["silent"]
     assert (rejected.state, rejected.team.name, rejected.agent.name) == (
@@ -87,7 +86,7 @@ def test_cases_wait_in_retention_with_the_reason(
     assert page.count("Record the call Won back — book a visit Close as lost") == 2
 
 
-def test_who_sees_the_queue(retention: dict[str, Case], service_desk: Any) -> None:  # noqa: F811
+def test_who_sees_the_queue(retention: dict[str, Case], service_desk: Any) -> None:
     # Cem's team is not Retention (and the customers are out of his view now).
     assert "No case is waiting in retention." in text(
         login(service_desk.cobo_agent).get("/retention/")
@@ -114,7 +113,7 @@ def test_who_sees_the_queue(retention: dict[str, Case], service_desk: Any) -> No
 
 def test_the_root_cause_is_required_and_shown_at_its_field(
     retention: dict[str, Case],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     case = retention["rejected"]
     task = call_task(case)
@@ -139,7 +138,7 @@ def test_the_root_cause_is_required_and_shown_at_its_field(
 
 def test_a_cause_outside_the_list_is_refused(
     retention: dict[str, Case],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     task = call_task(retention["rejected"])
     response = login(service_desk.retention_agent).post(
@@ -154,7 +153,7 @@ def test_a_cause_outside_the_list_is_refused(
 
 def test_record_the_call_then_close_as_lost(
     retention: dict[str, Case],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = login(service_desk.retention_agent)
     case = retention["silent"]
@@ -196,7 +195,7 @@ def test_record_the_call_then_close_as_lost(
 
 def test_won_back_books_a_visit_and_leaves_the_queue(
     retention: dict[str, Case],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = login(service_desk.retention_agent)
     case = retention["rejected"]
@@ -222,7 +221,7 @@ def test_won_back_books_a_visit_and_leaves_the_queue(
 
 def test_the_workspace_task_form_asks_for_the_tasks_fields(
     retention: dict[str, Case],
-    service_desk: Any,  # noqa: F811
+    service_desk: Any,
 ) -> None:
     client = login(service_desk.retention_agent)
     case = retention["rejected"]

@@ -1,4 +1,4 @@
-"""The shipped service-order playbook, its teams and a telesales channel."""
+"""Fixture `service_desk`: the shipped service-order playbook, its teams and a telesales channel."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks"
 
 
 @dataclass
