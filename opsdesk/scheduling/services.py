@@ -18,26 +18,31 @@ from opsdesk.staff.models import Team
 def free_slots(
     pb: Playbook, team: str | None, after: dt.datetime, now: dt.datetime, *, lock: bool = True
 ) -> list[Slot]:
-    """The playbook's slots from `after` on that still have room in `team`.
+    """The playbook's slots from `after` on, on the team's calendar, that still have room.
 
     `lock`: take the team row's lock first, so two bookings for one team are
     serialised and cannot both take a slot's last place (PostgreSQL; SQLite
     serialises writers anyway).
     """
+    # Imported here: the snapshot module asks this one for slots.
+    from opsdesk.cases.snapshot import calendar_of
+
     if pb.scheduling is None:
         return []
-    slots = candidate_slots(pb.scheduling, playbook_calendar(pb), now, after)
+    team_row = None
+    if team is not None:
+        rows = Team.objects.filter(name=team).select_related("calendar")
+        team_row = (rows.select_for_update(of=("self",)) if lock else rows).first()
+    # The team's working days, hours and closures, else the playbook's.
+    calendar = (calendar_of(team_row.calendar) if team_row else None) or playbook_calendar(pb)
+    slots = candidate_slots(pb.scheduling, calendar, now, after)
     if not slots:
         return []
     booked = Appointment.objects.filter(
         status=AppointmentStatus.BOOKED, start__gte=slots[0].start, start__lte=slots[-1].start
     )
-    if team is not None:
-        team_row = Team.objects.filter(name=team)
-        if lock:
-            team_row = team_row.select_for_update()
-        team_id = team_row.values_list("id", flat=True).first()
-        booked = booked.filter(team_id=team_id)
+    if team_row is not None:
+        booked = booked.filter(team_id=team_row.pk)
     else:
         booked = booked.filter(team__isnull=True)
     taken = Counter(booked.values_list("start", flat=True))

@@ -310,3 +310,38 @@ def test_a_turkish_answer_with_a_time_books_the_first_slot_from_then(
     (visit,) = Appointment.objects.filter(case=case, status="BOOKED")
     # Friday 30 October 11:00 Istanbul (Thursday the 29th is Republic Day).
     assert visit.start == dt.datetime(2026, 10, 30, 8, 0, tzinfo=dt.UTC)
+
+
+def test_slots_follow_the_teams_calendar(service_desk: Any, wire: Any, frozen_clock: Any) -> None:
+    """The Istanbul team closes on Friday 30 October: the answer books the next working day."""
+    calendar = service_desk.teams["Istanbul COBO"].calendar
+    calendar.extra_holidays = ["2026-10-30"]
+    calendar.save(update_fields=["extra_holidays"])
+    case = post_order(service_desk, "TS-103")
+    whatsapp_post(Client(), typed(frozen_clock, "Evet, cuma 11:00 olur", "wamid.T2"))
+    (visit,) = Appointment.objects.filter(case=case, status="BOOKED")
+    # Saturday and Sunday are not working days either: Monday 2 November 09:00.
+    assert visit.start == dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
+
+
+def test_without_a_free_slot_the_customer_hears_it_is_confirmed_and_an_agent_books(
+    service_desk: Any, wire: Any, frozen_clock: Any
+) -> None:
+    # The team is closed for the whole booking horizon (14 days): no slot at all.
+    calendar = service_desk.teams["Istanbul COBO"].calendar
+    start = dt.date(2026, 10, 28)
+    calendar.extra_holidays = [(start + dt.timedelta(days=d)).isoformat() for d in range(16)]
+    calendar.save(update_fields=["extra_holidays"])
+    case = post_order(service_desk, "TS-104")
+
+    whatsapp_post(Client(), tap(frozen_clock, "confirm", "Onaylıyorum", "wamid.NS1"))
+    case.refresh_from_db()
+    assert case.state == "scheduling"
+    assert not Appointment.objects.filter(case=case).exists()
+    assert Task.objects.get(case=case, key="book_by_hand").status == "OPEN"
+    assert case.timeline.filter(type="APPOINTMENT_NOT_BOOKED").count() == 1
+    assert list(
+        Message.objects.filter(case=case, direction="OUTBOUND")
+        .order_by("created_at")
+        .values_list("template", flat=True)
+    ) == ["confirm_request", "confirmed"]
