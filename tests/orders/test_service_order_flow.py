@@ -345,3 +345,67 @@ def test_without_a_free_slot_the_customer_hears_it_is_confirmed_and_an_agent_boo
         .order_by("created_at")
         .values_list("template", flat=True)
     ) == ["confirm_request", "confirmed"]
+
+
+def test_a_customer_without_a_phone_is_asked_by_email_and_answers_by_email(
+    service_desk: Any, smtp_adapter: Any, settings: Any, frozen_clock: Any
+) -> None:
+    """Through a real SMTP server (aiosmtpd), and back as a real RFC 5322 reply."""
+    import email
+    from email.message import EmailMessage
+    from email.policy import default
+
+    settings.OPSDESK_INBOUND_EMAIL_SECRET = "inbound-secret"
+    response = Client().post(
+        "/api/v1/orders",
+        {
+            "external_ref": "EM-200",
+            "given_name": "Sarah",
+            "family_name": "Mills",
+            "email": "sarah.mills@example.com",
+            "language": "en",
+            "service_type": "modem_swap",
+            "city": "İstanbul",
+            "postcode": "34380",
+            "documents": [{"type": "id_card"}],
+        },
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {service_desk.token}"},
+    )
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(number=response.json()["case_number"])
+    Worker().run_once()
+    (sent,) = smtp_adapter.received
+    assert sent.rcpt_tos == ("sarah.mills@example.com",)
+    asked = email.message_from_bytes(sent.data, policy=default)
+    assert asked["Subject"] == "Please confirm your order"
+    assert "Reply 1 to confirm" in asked.get_content()
+
+    reply = EmailMessage()
+    reply["From"] = "Sarah Mills <sarah.mills@example.com>"
+    reply["To"] = "bildirim@opsdesk.example"
+    reply["Subject"] = "Re: Please confirm your order"
+    reply["Message-ID"] = "<reply-1@example.com>"
+    reply["In-Reply-To"] = asked["Message-ID"]
+    reply["Date"] = "Wed, 28 Oct 2026 08:30:00 +0000"
+    reply.set_content(
+        "Yes, I confirm. Next Monday morning works for me.\n\n"
+        "On Wed, 28 Oct 2026 at 10:00, Opsdesk <bildirim@opsdesk.example> wrote:\n"
+        "> Hello Sarah, we have received your modem replacement order.\n"
+    )
+    posted = Client().post(
+        "/api/v1/webhooks/email",
+        reply.as_bytes(),
+        content_type="message/rfc822",
+        headers={"X-Opsdesk-Inbound-Secret": "inbound-secret"},
+    )
+    assert posted.status_code == 200
+    case.refresh_from_db()
+    assert case.state == "scheduled"
+    (visit,) = Appointment.objects.filter(case=case, status="BOOKED")
+    # Monday 2 November, morning (09:00 Istanbul).
+    assert visit.start == dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
+    Worker().run_once()
+    scheduled = email.message_from_bytes(smtp_adapter.received[-1].data, policy=default)
+    assert scheduled["Subject"] == "Your visit"
+    assert "on 2026-11-02 between 09:00–11:00" in scheduled.get_content()
