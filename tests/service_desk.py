@@ -56,3 +56,24 @@ def service_desk(db: Any) -> ServiceDesk:
         webhook_url="http://127.0.0.1:9/hand-backs",
     )
     return ServiceDesk(version, teams, retention, cobo, channel, token)
+
+
+def order_data(ref: str, **changes: Any) -> dict[str, Any]:
+    """A valid order as a sales channel sends it (JSON shape): Kadıköy, İstanbul's Asian side."""
+    data: dict[str, Any] = {
+        "external_ref": ref,
+        "given_name": "Mehmet",
+        "family_name": "Demir",
+        "phone": "+90 532 123 45 67",
+        "language": "tr",
+        "service_type": "fiber_install",
+        "customer_type": "residential",
+        "address": "Bağdat Cad. 10, Kadıköy",
+        "city": "İstanbul",
+        "postcode": "34710",
+        "latitude": 40.98,
+        "longitude": 29.06,
+        "documents": [{"type": "id_card", "valid_until": "2030-01-01"}],
+    }
+    data.update(changes)
+    return data

@@ -10,28 +10,13 @@ from opsdesk.comms.models import Message
 from opsdesk.orders.intake import OrderInput, orders_receive
 from opsdesk.orders.models import HandBack, OrderStatus, ServiceOrder
 from opsdesk.runtime.models import OutboxItem, Timer
+from tests.service_desk import order_data
 
 CHANNEL = Actor("api:channel-telesales")
 
 
 def order(ref: str, **changes: Any) -> OrderInput:
-    data: dict[str, Any] = {
-        "external_ref": ref,
-        "given_name": "Mehmet",
-        "family_name": "Demir",
-        "phone": "+90 532 123 45 67",
-        "language": "tr",
-        "service_type": "fiber_install",
-        "customer_type": "residential",
-        "address": "Bağdat Cad. 10, Kadıköy",
-        "city": "İstanbul",
-        "postcode": "34710",
-        "latitude": 40.98,
-        "longitude": 29.06,
-        "documents": [{"type": "id_card", "valid_until": "2030-01-01"}],
-    }
-    data.update(changes)
-    return OrderInput(**data)
+    return OrderInput(**order_data(ref, **changes))
 
 
 def test_an_eligible_order_is_routed_and_its_confirmation_goes_out(

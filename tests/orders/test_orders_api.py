@@ -19,6 +19,7 @@ from opsdesk.orders.models import HandBack, SalesChannel, ServiceOrder
 from opsdesk.orders.services import channel_create
 from opsdesk.staff.services import agent_create
 from tests.conftest import BEFORE_REPUBLIC_DAY
+from tests.service_desk import order_data
 
 pytestmark = pytest.mark.django_db
 
@@ -28,23 +29,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def order(ref: str, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "external_ref": ref,
-        "given_name": "Mehmet",
-        "family_name": "Demir",
-        "phone": "+90 532 123 45 67",
-        "language": "tr",
-        "service_type": "fiber_install",
-        "customer_type": "residential",
-        "address": "Bağdat Cad. 10, Kadıköy",
-        "city": "İstanbul",
-        "postcode": "34710",
-        "latitude": 40.98,
-        "longitude": 29.06,
-        "documents": [{"type": "id_card", "valid_until": "2030-01-01"}],
-    }
-    data.update(changes)
-    return data
+    return order_data(ref, **changes)
 
 
 def counts() -> tuple[int, ...]:

@@ -31,6 +31,7 @@ from opsdesk.tasks.models import Task
 from opsdesk.tasks.services import task_complete
 from tests.fakes.twilio import FakeTwilio, call_callback, signed_callback
 from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud
+from tests.service_desk import order_data
 
 PUBLIC = "https://ops.example.com"
 APP_SECRET = "flow-app-secret"
@@ -61,21 +62,7 @@ def wire(
 def post_order(service_desk: Any, ref: str) -> Case:
     response = Client().post(
         "/api/v1/orders",
-        {
-            "external_ref": ref,
-            "given_name": "Mehmet",
-            "family_name": "Kaya",
-            "phone": PHONE,
-            "language": "tr",
-            "service_type": "fiber_install",
-            "customer_type": "residential",
-            "address": "Bağdat Cad. 10, Kadıköy",
-            "city": "İstanbul",
-            "postcode": "34710",
-            "latitude": 40.98,
-            "longitude": 29.06,
-            "documents": [{"type": "id_card", "valid_until": "2030-01-01"}],
-        },
+        order_data(ref, family_name="Kaya", phone=PHONE),
         content_type="application/json",
         headers={"Authorization": f"Bearer {service_desk.token}"},
     )

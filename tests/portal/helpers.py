@@ -13,6 +13,7 @@ from opsdesk.common.actors import Actor
 from opsdesk.engine.types import Event
 from opsdesk.orders.intake import OrderInput, orders_receive
 from opsdesk.orders.models import SalesChannel, ServiceOrder
+from tests.service_desk import order_data
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 CHANNEL = Actor("api:channel-telesales")
@@ -47,22 +48,7 @@ def install_desk(*, replace: tuple[str, str] | None = None) -> SalesChannel:
 
 
 def receive_order(channel: SalesChannel, ref: str, **changes: Any) -> Case:
-    data: dict[str, Any] = {
-        "external_ref": ref,
-        "given_name": "Mehmet",
-        "family_name": "Demir",
-        "phone": "+90 532 123 45 67",
-        "language": "tr",
-        "service_type": "fiber_install",
-        "customer_type": "residential",
-        "address": "Bağdat Cad. 10, Kadıköy",
-        "city": "İstanbul",
-        "postcode": "34710",
-        "latitude": 40.98,
-        "longitude": 29.06,
-        "documents": [{"type": "id_card", "valid_until": "2030-01-01"}],
-    }
-    data.update(changes)
+    data = order_data(ref, **changes)
     (result,) = orders_receive(channel, [OrderInput(**data)], CHANNEL)
     assert result.outcome == "created", result.errors
     order = ServiceOrder.objects.get(pk=result.order.pk)
