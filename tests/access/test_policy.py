@@ -108,3 +108,20 @@ def test_inactive_user_may_do_nothing(personas: dict[str, Any], customer: Any) -
 def test_production_hashes_passwords_with_argon2(settings: Any) -> None:
     settings.PASSWORD_HASHERS = production_settings.PASSWORD_HASHERS  # tests use a fast one
     assert make_password("correct horse").startswith("argon2$argon2id$")
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [
+        ("admin", True),
+        ("manager", True),
+        ("teammate", False),
+        ("outsider", False),
+        ("integration", False),
+        ("anonymous", False),
+    ],
+)
+def test_only_managers_and_admins_see_reports(
+    persona: str, allowed: bool, personas: dict[str, Any]
+) -> None:
+    assert can(personas[persona], "report.view") is allowed
