@@ -21,6 +21,7 @@ Nothing here asserts; it prints.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import sys
 import time
@@ -44,6 +45,7 @@ from _setup import (
 )
 
 BATCH = 5000
+WEDNESDAY_10AM = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)
 TARGET_SHARE = 0.20
 PLAYBOOK = ROOT / "playbooks" / "service-order.yaml"
 SERVICES = ("fiber_install", "modem_swap", "tv_setup")
@@ -237,6 +239,12 @@ def run(kind: str, args: argparse.Namespace) -> int:
 
 
 def report(kind: str, args: argparse.Namespace) -> int:
+    from opsdesk.common import clock
+
+    # A Wednesday at 10:00 in Istanbul: inside business hours, so every accepted
+    # order's cadence sends its WhatsApp template at once (at night or on a
+    # weekend it would only wait for the morning, and write less).
+    clock.set_now(WEDNESDAY_10AM)
     n = args.n
     header(f"bulk order intake: {kind}, N={n} orders in requests of {BATCH}")
     print(f"database:  {database_version()}")
