@@ -122,13 +122,16 @@ def onboard(inputs: list[Any], processes: int) -> list[str]:
 
     from opsdesk.cases.models import Case
 
-    if processes > 1:
+    if processes > 1 and len(inputs) > 1:
         import multiprocessing
 
+        # The first case here: it creates the year's case-number counter, which
+        # two processes starting at once would both try to insert.
+        customers = _onboard_slice(inputs[:1])
         connections.close_all()  # the children must not share this connection
-        slices = [inputs[i::processes] for i in range(processes)]
+        slices = [inputs[1 + i :: processes] for i in range(processes)]
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            customers = [pk for part in pool.map(_onboard_slice, slices) for pk in part]
+            customers += [pk for part in pool.map(_onboard_slice, slices) for pk in part]
     else:
         customers = _onboard_slice(inputs)
     ids: list[str] = []

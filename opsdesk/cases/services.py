@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from opsdesk.cases.apply import Applied, apply_decision, move_agent, timeline_row
 from opsdesk.cases.models import (
@@ -52,7 +53,10 @@ def reserve_case_numbers(prefix: str, year: int, count: int) -> list[str]:
         cursor.execute(sql, [count, prefix, year])
         row = cursor.fetchone()
         if row is None:
-            CaseNumberCounter.objects.get_or_create(prefix=prefix, year=year)
+            # ON CONFLICT DO NOTHING: two first intakes of a year may both get here.
+            CaseNumberCounter.objects.bulk_create(
+                [CaseNumberCounter(prefix=prefix, year=year)], ignore_conflicts=True
+            )
             cursor.execute(sql, [count, prefix, year])
             row = cursor.fetchone()
     last = row[0]
@@ -140,14 +144,21 @@ def decide_and_apply(
     return decision, apply_decision(case, pb, decision, actor, now, snapshot.timers, first_timeline)
 
 
-def lock_case(case_id: str) -> Case:
-    """The case row, locked until the end of the transaction (PostgreSQL);
-    on SQLite the IMMEDIATE transaction already holds the database's write lock."""
+def cases_for_update() -> QuerySet[Case]:
+    """Cases with what a snapshot needs, their rows locked until the end of the
+    transaction (PostgreSQL); on SQLite the IMMEDIATE transaction already holds
+    the database's write lock. The playbook's YAML `source` is not read: the
+    parsed playbook is cached by (pk, sha256), and a miss reads it then."""
     return (
         Case.objects.select_for_update(of=("self",))
         .select_related("customer", "playbook", "team", "agent__calendar", "agent__team__calendar")
-        .get(pk=case_id)
+        .defer("playbook__source")
     )
+
+
+def lock_case(case_id: str) -> Case:
+    """The case row, locked until the end of the transaction."""
+    return cases_for_update().get(pk=case_id)
 
 
 def dispatch(case_id: str, event: Event, actor: Actor) -> tuple[Decision, Applied]:

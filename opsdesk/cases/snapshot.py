@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from django.db import connection
+from django.db.models import Max
 
 from opsdesk.cases.models import Case, CaseMilestone, Flag, FlagStatus
 from opsdesk.common import clock
@@ -23,7 +25,9 @@ from opsdesk.playbook.fields import from_json
 from opsdesk.playbook.model import Playbook
 from opsdesk.portal.links import case_link
 from opsdesk.runtime.models import Timer, TimerStatus
-from opsdesk.scheduling.services import booked_appointment, free_slots
+from opsdesk.scheduling.models import Appointment as AppointmentRow
+from opsdesk.scheduling.models import AppointmentStatus
+from opsdesk.scheduling.services import free_slots
 from opsdesk.staff.models import Agent
 from opsdesk.staff.models import BusinessCalendar as CalendarRow
 from opsdesk.tasks.models import Task, TaskStatus
@@ -232,40 +236,119 @@ def raises_flags(pb: Playbook) -> bool:
 
 
 def whatsapp_window_until(customer_id: str) -> dt.datetime | None:
-    last = (
+    return _whatsapp_windows([customer_id]).get(customer_id)
+
+
+def _whatsapp_windows(customer_ids: list[str]) -> dict[str, dt.datetime]:
+    """Per customer, until when free text may go out on WhatsApp (none: absent)."""
+    rows = (
         Message.objects.filter(
-            customer_id=customer_id, channel=Channel.WHATSAPP, direction=Direction.INBOUND
+            customer_id__in=customer_ids, channel=Channel.WHATSAPP, direction=Direction.INBOUND
         )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
+        .values("customer_id")
+        .annotate(last=Max("created_at"))
+        .values_list("customer_id", "last")
     )
-    return last + WHATSAPP_WINDOW if last else None
+    return {customer_id: last + WHATSAPP_WINDOW for customer_id, last in rows if last}
 
 
-def build_snapshot(
+@dataclass
+class _Reads:
+    """The rows a snapshot needs, read once for many cases (`WHERE ... IN`)."""
+
+    service_orders: dict[str, ServiceOrder] = field(default_factory=dict)  # by case
+    documents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by customer
+    orders: dict[str, Order] = field(default_factory=dict)  # by customer, the latest
+    whatsapp: dict[str, dt.datetime] = field(default_factory=dict)  # by customer
+    milestones: dict[str, set[str]] = field(default_factory=dict)
+    appointments: dict[str, Any] = field(default_factory=dict)  # booked, by case
+    flags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    tasks: dict[str, dict[str, str]] = field(default_factory=dict)
+    sent: dict[str, set[str]] = field(default_factory=dict)
+    timers: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _read_orders(reads: _Reads, by_order: list[str], customers: list[str]) -> None:
+    """`by_order`: cases whose service order is their `order`; `customers`: whose
+    documents and latest order the snapshot shows."""
+    if by_order:
+        for so in (
+            ServiceOrder.objects.select_related("channel")
+            .filter(case_id__in=by_order)
+            .order_by("pk")
+        ):
+            reads.service_orders.setdefault(so.case_id, so)
+    if customers:
+        for customer_id, doc_type in Document.objects.filter(customer_id__in=customers).values_list(
+            "customer_id", "doc_type"
+        ):
+            reads.documents[customer_id] = (*reads.documents.get(customer_id, ()), doc_type)
+        for order in Order.objects.filter(customer_id__in=customers).order_by("-placed_at"):
+            reads.orders.setdefault(order.customer_id, order)
+
+
+def _read_rows(reads: _Reads, cases: list[Case], pbs: Mapping[str, Playbook]) -> None:
+    """The per-case rows of cases that already exist: one query per kind for all."""
+    ids = [c.pk for c in cases]
+    reads.whatsapp = _whatsapp_windows(list({c.customer_id: None for c in cases}))
+    for case_id, name in CaseMilestone.objects.filter(case_id__in=ids).values_list(
+        "case_id", "name"
+    ):
+        reads.milestones.setdefault(case_id, set()).add(name)
+    scheduled = [c.pk for c in cases if pbs[c.pk].scheduling]
+    if scheduled:
+        for booked in AppointmentRow.objects.filter(
+            case_id__in=scheduled, status=AppointmentStatus.BOOKED
+        ).order_by("pk"):
+            reads.appointments.setdefault(booked.case_id, booked)
+    for case_id, code, status in Flag.objects.filter(case_id__in=ids).values_list(
+        "case_id", "code", "status"
+    ):
+        reads.flags.setdefault(case_id, []).append((code, status))
+    for case_id, key, status in (
+        Task.objects.filter(case_id__in=ids)
+        .exclude(key="")
+        .order_by("created_at")
+        .values_list("case_id", "key", "status")
+    ):
+        tasks = reads.tasks.setdefault(case_id, {})
+        # An open task of a key wins over an older finished one.
+        if tasks.get(key) != TaskStatus.OPEN:
+            tasks[key] = status
+    for case_id, template in (
+        Message.objects.filter(case_id__in=ids, direction="OUTBOUND")
+        .exclude(template="")
+        .exclude(status__in=_NOT_SENT)
+        .values_list("case_id", "template")
+    ):
+        reads.sent.setdefault(case_id, set()).add(template)
+    for case_id, name in Timer.objects.filter(
+        case_id__in=ids, status=TimerStatus.PENDING
+    ).values_list("case_id", "name"):
+        reads.timers.setdefault(case_id, set()).add(name)
+
+
+def _snapshot(
     case: Case,
     pb: Playbook,
-    *,
-    fresh: bool = False,
-    order: Order | ServiceOrder | None = None,
-    documents: tuple[str, ...] | None = None,
+    reads: _Reads,
+    order: Order | ServiceOrder | None,
+    documents: tuple[str, ...] | None,
+    fresh: bool,
 ) -> CaseSnapshot:
-    """`fresh`: the case was created in this transaction, so it has no rows yet.
-    `order` and `documents`, when the caller has them, are not read again.
-    A service order (trigger order.received) is the case's `order`."""
+    """`reads`: what was read for the case (`fresh`: a case created in this
+    transaction, which has no rows yet). `order` and `documents`: the caller's,
+    else the ones in `reads`."""
     customer = case.customer
     agent = case.agent
-    by_order = "order.received" in pb.trigger.events
+    by_order = _by_order(pb)
     if by_order:
-        if order is None and not fresh:
-            order = ServiceOrder.objects.select_related("channel").filter(case_id=case.pk).first()
+        if order is None:
+            order = reads.service_orders.get(case.pk)
         documents = documents or ()
     elif documents is None:
-        documents = tuple(
-            Document.objects.filter(customer_id=customer.pk).values_list("doc_type", flat=True)
-        )
-        order = Order.objects.filter(customer_id=customer.pk).order_by("-placed_at").first()
+        documents = reads.documents.get(customer.pk, ())
+        order = reads.orders.get(customer.pk)
     snap = CaseSnapshot(
         id=case.id,
         number=case.number,
@@ -283,36 +366,60 @@ def build_snapshot(
     )
     if fresh:
         return snap
-    snap.whatsapp_window_until = whatsapp_window_until(customer.pk)
-    snap.milestones = frozenset(
-        CaseMilestone.objects.filter(case_id=case.pk).values_list("name", flat=True)
-    )
-    booked = booked_appointment(case.pk) if pb.scheduling else None
+    snap.whatsapp_window_until = reads.whatsapp.get(customer.pk)
+    snap.milestones = frozenset(reads.milestones.get(case.pk, ()))
+    booked = reads.appointments.get(case.pk) if pb.scheduling else None
     if booked is not None:
         snap.appointment = Appointment(booked.start, booked.end)
-    flags = list(Flag.objects.filter(case_id=case.pk).values_list("code", "status"))
+    flags = reads.flags.get(case.pk, [])
     snap.flag_codes = frozenset(code for code, _ in flags)
     snap.flags_open = sum(1 for _, status in flags if status == FlagStatus.OPEN)
-    tasks: dict[str, str] = {}
-    for key, status in (
-        Task.objects.filter(case_id=case.pk)
-        .exclude(key="")
-        .order_by("created_at")
-        .values_list("key", "status")
-    ):
-        # An open task of a key wins over an older finished one.
-        if tasks.get(key) != TaskStatus.OPEN:
-            tasks[key] = status
-    snap.tasks = tasks
-    snap.sent = frozenset(
-        Message.objects.filter(case_id=case.pk, direction="OUTBOUND")
-        .exclude(template="")
-        .exclude(status__in=_NOT_SENT)
-        .values_list("template", flat=True)
-    )
-    snap.timers = frozenset(
-        Timer.objects.filter(case_id=case.pk, status=TimerStatus.PENDING).values_list(
-            "name", flat=True
-        )
-    )
+    snap.tasks = reads.tasks.get(case.pk, {})
+    snap.sent = frozenset(reads.sent.get(case.pk, ()))
+    snap.timers = frozenset(reads.timers.get(case.pk, ()))
     return snap
+
+
+def _by_order(pb: Playbook) -> bool:
+    return "order.received" in pb.trigger.events
+
+
+def build_snapshot(
+    case: Case,
+    pb: Playbook,
+    *,
+    fresh: bool = False,
+    order: Order | ServiceOrder | None = None,
+    documents: tuple[str, ...] | None = None,
+) -> CaseSnapshot:
+    """`fresh`: the case was created in this transaction, so it has no rows yet.
+    `order` and `documents`, when the caller has them, are not read again.
+    A service order (trigger order.received) is the case's `order`."""
+    by_order = _by_order(pb)
+    reads = _Reads()
+    if not fresh:
+        _read_orders(
+            reads,
+            [case.pk] if by_order and order is None else [],
+            [case.customer_id] if not by_order and documents is None else [],
+        )
+        _read_rows(reads, [case], {case.pk: pb})
+    elif not by_order and documents is None:
+        _read_orders(reads, [], [case.customer_id])
+    return _snapshot(case, pb, reads, order, documents, fresh)
+
+
+def build_snapshots(cases: list[Case], pbs: Mapping[str, Playbook]) -> dict[str, CaseSnapshot]:
+    """The snapshots of many existing cases (`pbs`: each case's playbook, by case
+    id), each exactly what `build_snapshot` gives, with each kind of row read
+    once for all of them."""
+    if not cases:
+        return {}
+    reads = _Reads()
+    _read_orders(
+        reads,
+        [c.pk for c in cases if _by_order(pbs[c.pk])],
+        list({c.customer_id: None for c in cases if not _by_order(pbs[c.pk])}),
+    )
+    _read_rows(reads, cases, pbs)
+    return {c.pk: _snapshot(c, pbs[c.pk], reads, None, None, False) for c in cases}
