@@ -1,5 +1,12 @@
 """The worker loop: fire due timers, dispatch the outbox, sleep when idle.
 
+Timers come first: they are the playbooks' clock (a cadence's next step, an
+escalation), and a firing is a few milliseconds while a provider call may take
+a second. A pass fires every due timer (for at most TIMER_SLICE seconds), then
+sends a batch of messages; while timers keep falling due, the batch is a fifth
+of the usual, so no timer waits behind a long send. Under more load than the
+machine can carry, messages queue rather than timers: add workers.
+
 An idle worker sleeps `interval`, or less when a pending timer falls due
 sooner: it wakes when the timer is due instead of up to `interval` later.
 """
@@ -22,6 +29,8 @@ from opsdesk.runtime.timers import fire_due_timers, next_due
 
 log = logging.getLogger(__name__)
 
+TIMER_SLICE = 0.5  # seconds of timer firing per pass before the outbox gets its turn
+
 
 class Worker:
     def __init__(self, *, interval: float = 1.0, batch: int | None = None):
@@ -37,8 +46,19 @@ class Worker:
 
     def run_once(self) -> int:
         """One pass; returns how many timers and messages it handled."""
-        self.last_pass = now = clock.now()
-        return fire_due_timers(now, self.batch) + dispatch_due(now, self.name, self.batch)
+        self.last_pass = clock.now()
+        fired = self.fire_timers()
+        messages = self.batch if not fired else max(1, self.batch // 5)
+        return fired + dispatch_due(clock.now(), self.name, messages)
+
+    def fire_timers(self) -> int:
+        """Every due timer, batch after batch, for at most TIMER_SLICE seconds."""
+        fired, until = 0, time.monotonic() + TIMER_SLICE
+        while True:
+            n = fire_due_timers(clock.now(), self.batch)
+            fired += n
+            if n < self.batch or time.monotonic() >= until or self.stopping:
+                return fired
 
     def idle_seconds(self) -> float:
         """How long to sleep after a pass that found nothing: `interval`, or until
