@@ -18,7 +18,7 @@ from opsdesk.common import clock
 from opsdesk.reports import export
 from opsdesk.reports.period import period_of
 from opsdesk.reports.selectors import VIEW_ACTION, channel_report
-from opsdesk.web.selectors import user_timezone
+from opsdesk.staff.selectors import user_timezone
 
 router = Router(tags=["reports"], auth=AUTH)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 TIMELINE_PAGE = 100
 MESSAGE_PAGE = 50
-DEFAULT_TIMEZONE = "Europe/Istanbul"
 
 T = TypeVar("T")
 
@@ -91,24 +89,6 @@ def paginate(qs: QuerySet[Any], number: int, size: int = PAGE_SIZE) -> Page[Any]
 
 
 # --- the signed-in user ------------------------------------------------------------
-
-
-def user_timezone(user: Any) -> zoneinfo.ZoneInfo:
-    """The agent's calendar time zone, else the team's, else Istanbul."""
-    name = DEFAULT_TIMEZONE
-    agent = (
-        Agent.objects.filter(user=user).select_related("calendar", "team__calendar").first()
-        if user.is_authenticated
-        else None
-    )
-    if agent is not None:
-        row = agent.calendar or (agent.team.calendar if agent.team else None)
-        if row is not None and row.timezone:
-            name = row.timezone
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
 
 
 # --- playbooks ---------------------------------------------------------------------

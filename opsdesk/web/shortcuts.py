@@ -21,7 +21,7 @@ from opsdesk.access.policy import agent_of, can, visible_customers
 from opsdesk.common.errors import NotAllowed, ValidationFailed
 from opsdesk.customers.models import Customer
 from opsdesk.reports.selectors import VIEW_ACTION as REPORT_ACTION
-from opsdesk.web.selectors import user_timezone
+from opsdesk.staff.selectors import user_timezone
 
 # Pages load only their own static files: no inline script, style or handler.
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
