@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from opsdesk.cases.models import Case, TimelineEvent
 from opsdesk.customers.models import Customer
-from opsdesk.orders import email_intake
+from opsdesk.orders import text as order_text
 from opsdesk.orders.models import HandBack, ServiceOrder
 
 HEADER = (
@@ -171,14 +171,14 @@ def test_rows_go_to_intake_in_batches(
     service_desk: Any, frozen_clock: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     sizes: list[int] = []
-    real = email_intake.orders_receive
+    real = order_text.orders_receive
 
     def spy(channel: Any, rows: Any, actor: Any, progress: Any = None) -> Any:
         sizes.append(len(rows))
         return real(channel, rows, actor, progress=progress)
 
-    monkeypatch.setattr(email_intake, "MAX_BATCH", 2)
-    monkeypatch.setattr(email_intake, "orders_receive", spy)
+    monkeypatch.setattr(order_text, "MAX_BATCH", 2)
+    monkeypatch.setattr(order_text, "orders_receive", spy)
     path = tmp_path / "orders.csv"
     rows = [row(f"CSV-{10 + i}", f"+90 532 100 00 {10 + i}") for i in range(5)]
     path.write_text("\n".join([HEADER, *rows]), encoding="utf-8")

@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import ValidationFailed
-from opsdesk.orders.email_intake import BadFile, read_csv, receive_rows
 from opsdesk.orders.models import SalesChannel
+from opsdesk.orders.text import BadFile, read_csv, receive_rows
 
 
 class Command(BaseCommand):
