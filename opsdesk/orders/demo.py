@@ -294,7 +294,7 @@ class _Story:
                         language=spec.language,
                         service_type=spec.service_type,
                         customer_type=spec.customer_type,
-                        address=f"{spec.where['city']} {spec.where['postcode']}",
+                        address=f"Cumhuriyet Cad. No: {int(spec.ref[-2:])}",
                         documents=list(spec.documents),
                         **spec.where,
                     )
