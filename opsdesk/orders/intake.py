@@ -176,6 +176,14 @@ def _validate(pb: Playbook, data: OrderInput) -> tuple[dict[str, Any], dict[str,
             errors.setdefault(name, []).append("this field is required")
     if not (data.phone or data.email):
         errors["phone"] = ["give a phone number or an email address to reach the customer"]
+    elif not (profile.get("phone") or profile.get("email")):
+        # Nothing the cadence could reach: refused rather than stored to go nowhere.
+        if data.phone:
+            errors.setdefault("phone", []).append(
+                "not a valid phone number; give it with the country code, e.g. +90 532 123 45 67"
+            )
+        if data.email:
+            errors.setdefault("email", []).append("not a valid email address")
     if (data.latitude is None) != (data.longitude is None):
         errors["latitude"] = ["give both latitude and longitude, or neither"]
     elif data.latitude is not None and not (

@@ -241,6 +241,7 @@ class Workspace:
     playbook: Playbook | None
     flags: list[Flag] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+    service_orders: list[ServiceOrder] = field(default_factory=list)  # from sales channels
     documents: list[Document] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)  # the newest MESSAGE_PAGE
@@ -520,6 +521,12 @@ def load_workspace(customer: Customer, case_id: str | None = None) -> Workspace:
     ws = Workspace(customer=customer, cases=cases, case=case, playbook=pb)
     ws.orders = list(
         Order.objects.filter(customer=customer).select_related("reviewed_by").order_by("-placed_at")
+    )
+    ws.service_orders = list(
+        ServiceOrder.objects.filter(customer=customer)
+        .select_related("channel", "team", "case")
+        .prefetch_related("hand_backs")
+        .order_by("-received_at", "-id")
     )
     ws.documents = list(
         Document.objects.filter(customer=customer).order_by("received_at", "doc_type", "id")

@@ -137,3 +137,26 @@ def test_a_customer_type_not_served_is_ineligible(service_desk: Any, frozen_cloc
             "message": "customer type wholesale is not served through this channel",
         },
     ]
+
+
+def test_an_order_nobody_could_reach_is_refused(service_desk: Any, frozen_clock: Any) -> None:
+    results = orders_receive(
+        service_desk.channel,
+        [
+            order("TS-8", phone="+44 7700 900123"),  # a drama number: not a real one
+            order("TS-9", phone="0532 123", email="not-an-email"),
+            order("TS-10", phone="+44 7700 900123", email="ok@example.com"),  # email reaches
+        ],
+        CHANNEL,
+    )
+    assert [r.outcome for r in results] == ["rejected", "rejected", "created"]
+    assert results[0].errors == {
+        "phone": ["not a valid phone number; give it with the country code, e.g. +90 532 123 45 67"]
+    }
+    assert results[1].errors == {
+        "phone": [
+            "not a valid phone number; give it with the country code, e.g. +90 532 123 45 67"
+        ],
+        "email": ["not a valid email address"],
+    }
+    assert list(ServiceOrder.objects.values_list("external_ref", flat=True)) == ["TS-10"]
