@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "opsdesk.runtime",
     "opsdesk.orders",
     "opsdesk.scheduling",
+    "opsdesk.field",
     "opsdesk.portal",
     "opsdesk.reports",
     "opsdesk.api",

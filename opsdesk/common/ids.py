@@ -83,3 +83,19 @@ def hand_back_id() -> str:
 
 def appointment_id() -> str:
     return new_id("apt")
+
+
+def technician_id() -> str:
+    return new_id("tech")
+
+
+def part_id() -> str:
+    return new_id("part")
+
+
+def stock_location_id() -> str:
+    return new_id("stk")
+
+
+def work_order_id() -> str:
+    return new_id("wo")
