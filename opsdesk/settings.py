@@ -163,6 +163,8 @@ OPSDESK_PUBLIC_URL = os.environ.get("OPSDESK_PUBLIC_URL", "")
 OPSDESK_INBOUND_EMAIL_SECRET = os.environ.get("OPSDESK_INBOUND_EMAIL_SECRET", "")
 # How long a customer link (order status, reschedule, cancel) stays valid.
 OPSDESK_CUSTOMER_LINK_DAYS = int(os.environ.get("OPSDESK_CUSTOMER_LINK_DAYS", "30"))
+# Route planning's default travel matrix: straight-line distance at this speed (km/h).
+OPSDESK_TRAVEL_SPEED_KMH = float(os.environ.get("OPSDESK_TRAVEL_SPEED_KMH", "30"))
 # Outbound email ("smtp" adapter). Django's own EMAIL_* names, so django.core.mail
 # uses the same relay.
 EMAIL_HOST = os.environ.get("OPSDESK_SMTP_HOST", "")
