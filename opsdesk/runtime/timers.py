@@ -82,7 +82,7 @@ def _claim(now: dt.datetime, limit: int, skip: set[int]) -> list[Timer]:
         qs = qs.exclude(pk__in=skip)
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True)
-    return list(qs.order_by("due_at")[:limit])
+    return list(qs.order_by("due_at", "pk")[:limit])
 
 
 def _fire_alone(timer_id: int, now: dt.datetime, failed: set[int]) -> int:
@@ -122,7 +122,7 @@ def _fire_group(timers: list[Timer], now: dt.datetime) -> tuple[int, list[int]]:
     """
     first: dict[str, Timer] = {}
     later: list[Timer] = []
-    for timer in sorted(timers, key=lambda t: (t.case_id, t.due_at)):
+    for timer in sorted(timers, key=lambda t: (t.case_id, t.due_at, t.pk)):
         if timer.case_id in first:
             later.append(timer)
         else:

@@ -15,7 +15,7 @@ from django.test import Client
 from opsdesk.cases.models import Case, TimelineEvent
 from opsdesk.comms.models import Message
 from opsdesk.portal import links
-from opsdesk.portal.links import case_link, case_token
+from opsdesk.portal.links import case_link, case_of_token, case_token
 from opsdesk.scheduling.models import Appointment
 from tests.portal.conftest import VISIT
 from tests.portal.helpers import confirm, install_desk, receive_order
@@ -363,7 +363,10 @@ def test_the_calendar_file_follows_the_visit(visit: Case) -> None:
     assert response["Content-Type"] == "text/calendar; charset=utf-8; method=REQUEST"
     assert response["Content-Disposition"] == f'attachment; filename="visit-{visit.number}.ics"'
     cal, event = parse_ics(response)
-    link = "http://testserver" + case_link(visit.pk)
+    # A freshly signed link to the same case (signed with the current second).
+    link = str(event["url"])
+    assert link.startswith("http://testserver/c/")
+    assert case_of_token(link.removeprefix("http://testserver/c/").rstrip("/")) == visit.pk
     assert (str(cal["version"]), str(cal["method"])) == ("2.0", "REQUEST")
     assert str(event["uid"]) == f"{visit.pk}@opsdesk"
     assert event["sequence"] == 0
@@ -401,6 +404,7 @@ def test_the_calendar_file_follows_the_visit(visit: Case) -> None:
 
 def test_no_calendar_file_before_a_visit_is_booked(desk: Any, frozen_clock: Any) -> None:
     case = receive_order(desk, "TS-4")
-    response = Client().get(case_link(case.pk) + "visit.ics")
+    link = case_link(case.pk)  # signed with the current second: made once
+    response = Client().get(link + "visit.ics")
     assert response.status_code == 302
-    assert response["Location"] == case_link(case.pk)
+    assert response["Location"] == link

@@ -172,8 +172,9 @@ def test_a_group_fires_exactly_as_one_by_one(
     # One by one, as the old path did (the broken one raises and stays pending).
     failed: set[int] = set()
     one_by_one = 0
+    # Ties in due_at fire in creation order (pk), as the group path does.
     for timer in Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=due).order_by(
-        "case_id", "due_at"
+        "case_id", "due_at", "pk"
     ):
         one_by_one += timers._fire_alone(timer.pk, due, failed)
     assert len(failed) == 1
