@@ -223,18 +223,6 @@ def order_context(order: Order | None) -> dict[str, Any] | None:
     }
 
 
-_RAISES_FLAGS: dict[int, bool] = {}
-
-
-def raises_flags(pb: Playbook) -> bool:
-    """Whether the playbook has a `raise_flags` action: checking a profile costs
-    a phone and an email parse, wasted on playbooks that never look."""
-    found = _RAISES_FLAGS.get(id(pb))
-    if found is None:
-        found = _RAISES_FLAGS[id(pb)] = "raise_flags" in pb.model_dump_json(exclude_defaults=True)
-    return found
-
-
 def whatsapp_window_until(customer_id: str) -> dt.datetime | None:
     return _whatsapp_windows([customer_id]).get(customer_id)
 
@@ -356,7 +344,7 @@ def _snapshot(
         fields=from_json(pb, case.fields),
         customer=customer_context(customer),
         agent=agent_info(agent) if agent else None,
-        profile_issues=profile_issues(customer) if raises_flags(pb) else (),
+        profile_issues=profile_issues(customer) if pb.raises_flags else (),
         order=order_dict(order) if isinstance(order, ServiceOrder) else order_context(order),
         documents=documents,
         team=case.team.name if case.team_id else None,

@@ -25,7 +25,6 @@ from opsdesk.playbook.expressions import (
 )
 from opsdesk.playbook.loader import Problem
 from opsdesk.playbook.model import (
-    Action,
     Assign,
     BookAppointment,
     Branch,
@@ -127,32 +126,12 @@ def _check_header(pb: Playbook) -> list[Problem]:
     return out
 
 
-def _walk(path: str, actions: list[Action]) -> Iterator[tuple[str, Action]]:
-    for i, action in enumerate(actions):
-        yield f"{path}[{i}]", action
-        if isinstance(action, Branch):
-            yield from _walk(f"{path}[{i}].then", action.then)
-            yield from _walk(f"{path}[{i}].else", action.else_)
-
-
-def _actions(pb: Playbook) -> Iterator[tuple[str, Action]]:
-    """Every action with its YAML path, branches included."""
-    for name, state in pb.states.items():
-        yield from _walk(f"states.{name}.on_enter", state.on_enter)
-        for t, tr in enumerate(state.transitions):
-            yield from _walk(f"states.{name}.transitions[{t}].do", tr.do)
-    for key, task in pb.tasks.items():
-        yield from _walk(f"tasks.{key}.on_complete", task.on_complete)
-    for name, cadence in pb.cadences.items():
-        yield from _walk(f"cadences.{name}.steps", cadence.steps)
-
-
 def _check_states(pb: Playbook) -> list[Problem]:
     out = []
     initial = [name for name, s in pb.states.items() if s.initial]
     if len(initial) != 1:
         out.append(Problem("states", f"exactly one state is initial; found {len(initial)}"))
-    timers_set = {a.set_timer.name for _, a in _actions(pb) if isinstance(a, SetTimer)}
+    timers_set = {a.set_timer.name for _, a in pb.actions() if isinstance(a, SetTimer)}
     for name, state in pb.states.items():
         if state.final and state.transitions:
             out.append(Problem(f"states.{name}", "a final state has no transitions"))
@@ -180,7 +159,7 @@ def _check_states(pb: Playbook) -> list[Problem]:
                     out.append(Problem(f"{path}.on", f"no action sets a timer {timer!r}"))
             if tr.on == "manual" and not tr.label:
                 out.append(Problem(f"{path}.label", "a manual transition needs a label"))
-    for path, action in _actions(pb):
+    for path, action in pb.actions():
         if isinstance(action, Send) and action.send not in pb.templates:
             out.append(Problem(f"{path}.send", f"no template {action.send!r}"))
         elif isinstance(action, OpenTask) and action.open_task not in pb.tasks:
@@ -218,7 +197,7 @@ def _check_states(pb: Playbook) -> list[Problem]:
             out.append(
                 Problem(f"cadences.{name}.steps", "a cadence ends with a step, not a `wait`")
             )
-    for path, action in _actions(pb):
+    for path, action in pb.actions():
         if isinstance(action, SetTimer) and action.set_timer.name.startswith(CADENCE_TIMER):
             out.append(
                 Problem(f"{path}.set_timer.name", f"names starting {CADENCE_TIMER!r} are reserved")
@@ -293,7 +272,7 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
         for t, tr in enumerate(state.transitions):
             if tr.when:
                 yield f"states.{name}.transitions[{t}].when", tr.when, True
-    for path, action in _actions(pb):
+    for path, action in pb.actions():
         if isinstance(action, SetField):
             yield f"{path}.set_field.value", action.set_field.value, True
         elif isinstance(action, Note):

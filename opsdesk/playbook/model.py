@@ -7,6 +7,8 @@ document (references, reachability, template variables).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -418,3 +420,28 @@ class Playbook(Node):
     @property
     def initial_state(self) -> str:
         return next(name for name, spec in self.states.items() if spec.initial)
+
+    def actions(self) -> Iterator[tuple[str, Action]]:
+        """Every action with its YAML path, branches included."""
+        for name, state in self.states.items():
+            yield from _walk(f"states.{name}.on_enter", state.on_enter)
+            for t, tr in enumerate(state.transitions):
+                yield from _walk(f"states.{name}.transitions[{t}].do", tr.do)
+        for key, task in self.tasks.items():
+            yield from _walk(f"tasks.{key}.on_complete", task.on_complete)
+        for name, cadence in self.cadences.items():
+            yield from _walk(f"cadences.{name}.steps", cadence.steps)
+
+    @cached_property
+    def raises_flags(self) -> bool:
+        """Whether any action raises profile flags (else the shell skips the checks:
+        a phone and an email parse per snapshot, wasted on playbooks that never look)."""
+        return any(isinstance(action, RaiseFlags) for _, action in self.actions())
+
+
+def _walk(path: str, actions: list[Action]) -> Iterator[tuple[str, Action]]:
+    for i, action in enumerate(actions):
+        yield f"{path}[{i}]", action
+        if isinstance(action, Branch):
+            yield from _walk(f"{path}[{i}].then", action.then)
+            yield from _walk(f"{path}[{i}].else", action.else_)
