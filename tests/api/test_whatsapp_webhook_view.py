@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from typing import Any
 
 import pytest
@@ -13,6 +10,7 @@ from django.test import Client
 from opsdesk.common.actors import Actor
 from opsdesk.comms.models import Message
 from opsdesk.customers.services import CustomerInput, customer_create
+from tests.fakes.whatsapp_cloud import hub_signature, message_webhook, webhook_body
 
 pytestmark = pytest.mark.django_db
 SECRET = "app-secret-for-tests"
@@ -26,39 +24,17 @@ def whatsapp_secrets(settings: Any) -> None:
 
 
 def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"HTTP_X_HUB_SIGNATURE_256": f"sha256={digest}"}
-
-
-def envelope(value: dict[str, Any]) -> bytes:
-    return json.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}
-            ],
-        }
-    ).encode()
+    return {"HTTP_X_HUB_SIGNATURE_256": hub_signature(body, secret)}
 
 
 def inbound(text: str, wamid: str = "wamid.IN1") -> bytes:
-    return envelope(
+    return message_webhook(
         {
-            "messaging_product": "whatsapp",
-            "metadata": {
-                "display_phone_number": "15550783881",
-                "phone_number_id": "106540352242922",
-            },
-            "contacts": [{"profile": {"name": "Mehmet"}, "wa_id": "905321234567"}],
-            "messages": [
-                {
-                    "from": "905321234567",
-                    "id": wamid,
-                    "timestamp": "1793347200",
-                    "type": "text",
-                    "text": {"body": text},
-                }
-            ],
+            "from": "905321234567",
+            "id": wamid,
+            "timestamp": "1793347200",
+            "type": "text",
+            "text": {"body": text},
         }
     )
 
@@ -122,7 +98,7 @@ def test_delivery_report_moves_the_message_forward_only(client: Client, customer
     welcome = Message.objects.get(customer=customer, template="welcome")
 
     def report(status: str) -> None:
-        body = envelope(
+        body = webhook_body(
             {
                 "messaging_product": "whatsapp",
                 "metadata": {"display_phone_number": "15550783881", "phone_number_id": "1"},

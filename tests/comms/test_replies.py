@@ -7,9 +7,6 @@ The WhatsApp answers arrive as signed Cloud API webhook posts; SMS through
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from opsdesk.comms.services import message_receive
 from opsdesk.customers.services import CustomerInput, customer_create
 from opsdesk.tasks.models import Task
 from tests.conftest import BEFORE_REPUBLIC_DAY
+from tests.fakes.whatsapp_cloud import hub_signature, message_webhook
 
 PLAYBOOK = Path(__file__).resolve().parents[1] / "data" / "reply-playbook.yaml"
 SECRET = "app-secret-for-tests"
@@ -126,35 +124,12 @@ def customer(db: Any, frozen_clock: Any) -> Any:
 
 
 def post_whatsapp(client: Client, message: dict[str, Any]) -> None:
-    body = json.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "102290129340398",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {
-                                    "display_phone_number": "15550783881",
-                                    "phone_number_id": "106540352242922",
-                                },
-                                "contacts": [
-                                    {"profile": {"name": "Mehmet"}, "wa_id": "905321234567"}
-                                ],
-                                "messages": [message],
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
-    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    body = message_webhook(message)
     r = client.post(
-        URL, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=f"sha256={digest}"
+        URL,
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=hub_signature(body, SECRET),
     )
     assert r.status_code == 200
 

@@ -8,6 +8,8 @@ tests exercise the real wire format without leaving the machine.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -233,3 +235,42 @@ def _accepted(body: dict[str, Any]) -> dict[str, Any]:
         "contacts": [{"input": body["to"], "wa_id": body["to"]}],
         "messages": [message],
     }
+
+
+# --- webhooks Meta sends to us ------------------------------------------------------------
+
+PHONE_NUMBER_ID = "106540352242922"
+
+
+def webhook_body(value: dict[str, Any]) -> bytes:
+    """The Cloud API's webhook envelope around one `messages` change."""
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}
+            ],
+        }
+    ).encode()
+
+
+def message_webhook(
+    *messages: dict[str, Any], name: str = "Mehmet", wa_id: str = "905321234567"
+) -> bytes:
+    """A webhook delivering customer messages (each a Cloud API `messages[]` item)."""
+    return webhook_body(
+        {
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": "15550783881",
+                "phone_number_id": PHONE_NUMBER_ID,
+            },
+            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+            "messages": list(messages),
+        }
+    )
+
+
+def hub_signature(body: bytes, app_secret: str) -> str:
+    """`X-Hub-Signature-256` as Meta computes it."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()

@@ -10,9 +10,6 @@ Twilio, whose callbacks are signed the way Twilio signs them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -30,7 +27,7 @@ from opsdesk.scheduling.models import Appointment
 from opsdesk.tasks.models import Task
 from opsdesk.tasks.services import task_complete
 from tests.fakes.twilio import FakeTwilio, call_callback, signed_callback
-from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud
+from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud, hub_signature, message_webhook
 from tests.service_desk import order_data
 
 PUBLIC = "https://ops.example.com"
@@ -72,36 +69,12 @@ def post_order(service_desk: Any, ref: str) -> Case:
 
 def whatsapp_post(client: Client, message: dict[str, Any]) -> None:
     """A signed Cloud API webhook delivering one customer message."""
-    body = json.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "102290129340398",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {
-                                    "display_phone_number": "15550783881",
-                                    "phone_number_id": "106540352242922",
-                                },
-                                "contacts": [{"profile": {"name": "Mehmet"}, "wa_id": WA_ID}],
-                                "messages": [message],
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
-    digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    body = message_webhook(message, wa_id=WA_ID)
     response = client.post(
         "/api/v1/webhooks/whatsapp",
         body,
         content_type="application/json",
-        headers={"X-Hub-Signature-256": f"sha256={digest}"},
+        headers={"X-Hub-Signature-256": hub_signature(body, APP_SECRET)},
     )
     assert response.status_code == 200
 
