@@ -8,7 +8,7 @@ from opsdesk.orders.models import ServiceOrder
 
 
 def order_dict(o: ServiceOrder) -> dict[str, Any]:
-    return {
+    own = {
         "id": o.id,
         "external_ref": o.external_ref,
         "channel": o.channel.key if o.channel_id else "",
@@ -23,11 +23,6 @@ def order_dict(o: ServiceOrder) -> dict[str, Any]:
         "notes": o.notes,
         "zone": o.zone,
         "priority": o.priority,
-        **{k: v for k, v in o.extra.items() if k not in _OWN},
     }
-
-
-_OWN = frozenset(
-    {"id", "external_ref", "channel", "service_type", "customer_type", "address", "city"}
-    | {"postcode", "latitude", "longitude", "documents", "notes", "zone", "priority"}
-)
+    # The playbook's own fields the channel sent; they never replace the order's columns.
+    return own | {k: v for k, v in o.extra.items() if k not in own}
