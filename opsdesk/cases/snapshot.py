@@ -17,7 +17,6 @@ from opsdesk.common import clock
 from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
 from opsdesk.customers.models import Customer, Document, Order
 from opsdesk.customers.profile import check_profile
-from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.engine.types import AgentInfo, Appointment, CaseSnapshot, ProfileIssue
 from opsdesk.orders.context import order_dict
 from opsdesk.orders.models import ServiceOrder
@@ -28,8 +27,8 @@ from opsdesk.runtime.models import Timer, TimerStatus
 from opsdesk.scheduling.models import Appointment as AppointmentRow
 from opsdesk.scheduling.models import AppointmentStatus
 from opsdesk.scheduling.services import free_slots
+from opsdesk.staff.calendars import CALENDAR_FIELDS, calendar_from_values, calendar_of
 from opsdesk.staff.models import Agent
-from opsdesk.staff.models import BusinessCalendar as CalendarRow
 from opsdesk.tasks.models import Task, TaskStatus
 
 _NOT_SENT = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
@@ -68,48 +67,6 @@ def profile_issues(c: Customer) -> tuple[ProfileIssue, ...]:
     return tuple(ProfileIssue(p.code, p.field, p.message) for p in problems)
 
 
-@lru_cache(maxsize=256)
-def _calendar(
-    country: str,
-    subdivision: str,
-    timezone: str,
-    working_days: tuple[int, ...],
-    day_start: str,
-    day_end: str,
-    extra_holidays: tuple[str, ...],
-) -> BusinessCalendar:
-    # Keyed by the row's values, so an edited calendar is a new entry.
-    return BusinessCalendar.from_dict(
-        {
-            "country": country,
-            "subdivision": subdivision or None,
-            "timezone": timezone,
-            "working_days": list(working_days or (0, 1, 2, 3, 4)),
-            "day_start": day_start,
-            "day_end": day_end,
-            "extra_holidays": list(extra_holidays),
-        }
-    )
-
-
-def _hhmm(value: dt.time | str) -> str:
-    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)[:5]
-
-
-def calendar_of(row: CalendarRow | None) -> BusinessCalendar | None:
-    if row is None:
-        return None
-    return _calendar(
-        row.country,
-        row.subdivision,
-        row.timezone,
-        tuple(row.working_days),
-        _hhmm(row.day_start),
-        _hhmm(row.day_end),
-        tuple(row.extra_holidays),
-    )
-
-
 def agent_info(a: Agent) -> AgentInfo:
     # The agent's own calendar, else the team's; None falls back to the playbook's.
     row = a.calendar or (a.team.calendar if a.team_id and a.team else None)
@@ -124,24 +81,6 @@ def agent_info(a: Agent) -> AgentInfo:
         team_id=a.team_id,
         team_name=a.team.name if a.team_id and a.team else None,
     )
-
-
-_CALENDAR_FIELDS = (
-    "country",
-    "subdivision",
-    "timezone",
-    "working_days",
-    "day_start",
-    "day_end",
-    "extra_holidays",
-)
-
-
-def _calendar_from_values(values: tuple[Any, ...]) -> BusinessCalendar | None:
-    if values[0] is None:
-        return None
-    country, subdivision, tz, days, start, end, extra = values
-    return _calendar(country, subdivision, tz, tuple(days), _hhmm(start), _hhmm(end), tuple(extra))
 
 
 # What assignment needs of an agent besides the workload (names, languages,
@@ -162,8 +101,8 @@ def _static_agents(ids: list[str]) -> dict[str, AgentInfo]:
     global _agents
     now = time.monotonic()
     if _agents is None or now - _agents[0] > AGENT_TTL or not set(ids) <= _agents[1].keys():
-        own = [f"calendar__{f}" for f in _CALENDAR_FIELDS]
-        team = [f"team__calendar__{f}" for f in _CALENDAR_FIELDS]
+        own = [f"calendar__{f}" for f in CALENDAR_FIELDS]
+        team = [f"team__calendar__{f}" for f in CALENDAR_FIELDS]
         rows = Agent.objects.values_list(
             "id",
             "name",
@@ -175,10 +114,10 @@ def _static_agents(ids: list[str]) -> dict[str, AgentInfo]:
             *own,
             *team,
         )
-        n = len(_CALENDAR_FIELDS)
+        n = len(CALENDAR_FIELDS)
         infos = {}
         for row in rows:
-            calendar = _calendar_from_values(row[7 : 7 + n]) or _calendar_from_values(row[7 + n :])
+            calendar = calendar_from_values(row[7 : 7 + n]) or calendar_from_values(row[7 + n :])
             infos[row[0]] = AgentInfo(
                 id=row[0],
                 name=row[1],

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
-from opsdesk.cases.snapshot import calendar_of
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict
@@ -27,6 +26,7 @@ from opsdesk.engine.routing import check, solve, travel
 from opsdesk.engine.routing.model import Job, Plan, Problem
 from opsdesk.engine.routing.model import Technician as RoutingTechnician
 from opsdesk.field.models import LocationKind, StockLevel, Technician, WorkOrder, WorkOrderStatus
+from opsdesk.staff.calendars import calendar_of
 
 DEFAULT_TIMEZONE = "Europe/Istanbul"
 PLANNABLE = (WorkOrderStatus.UNPLANNED, WorkOrderStatus.PLANNED)

@@ -12,6 +12,7 @@ from opsdesk.engine.slots import candidate_slots
 from opsdesk.engine.types import Appointment as Slot
 from opsdesk.playbook.model import Playbook
 from opsdesk.scheduling.models import Appointment, AppointmentStatus
+from opsdesk.staff.calendars import calendar_of
 from opsdesk.staff.models import Team
 
 
@@ -24,9 +25,6 @@ def free_slots(
     serialised and cannot both take a slot's last place (PostgreSQL; SQLite
     serialises writers anyway).
     """
-    # Imported here: the snapshot module asks this one for slots.
-    from opsdesk.cases.snapshot import calendar_of
-
     if pb.scheduling is None:
         return []
     team_row = None
