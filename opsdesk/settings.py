@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "opsdesk.orders",
     "opsdesk.scheduling",
     "opsdesk.field",
+    "opsdesk.billing",
     "opsdesk.portal",
     "opsdesk.reports",
     "opsdesk.api",
@@ -165,6 +166,12 @@ OPSDESK_INBOUND_EMAIL_SECRET = os.environ.get("OPSDESK_INBOUND_EMAIL_SECRET", ""
 OPSDESK_CUSTOMER_LINK_DAYS = int(os.environ.get("OPSDESK_CUSTOMER_LINK_DAYS", "30"))
 # Route planning's default travel matrix: straight-line distance at this speed (km/h).
 OPSDESK_TRAVEL_SPEED_KMH = float(os.environ.get("OPSDESK_TRAVEL_SPEED_KMH", "30"))
+# Re-planning during the day (a worker job): the solver's time limit, and how late
+# a technician may run against the plan before the rest of the day is re-planned.
+# Cash a technician collects is recorded in this currency (ISO 4217).
+OPSDESK_CURRENCY = os.environ.get("OPSDESK_CURRENCY", "TRY")
+OPSDESK_REPLAN_SECONDS = float(os.environ.get("OPSDESK_REPLAN_SECONDS", "5"))
+OPSDESK_REPLAN_SLACK_MINUTES = int(os.environ.get("OPSDESK_REPLAN_SLACK_MINUTES", "15"))
 # Outbound email ("smtp" adapter). Django's own EMAIL_* names, so django.core.mail
 # uses the same relay.
 EMAIL_HOST = os.environ.get("OPSDESK_SMTP_HOST", "")

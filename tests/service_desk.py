@@ -77,3 +77,39 @@ def order_data(ref: str, **changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+def field_crew(username: str = "tolga", home: tuple[float, float] = (41.07, 29.06)) -> Any:
+    """One technician for the service-order visits: fibre and modem skills, a van
+    with ONT-1 ×3, MODEM-AX ×2 and CABLE-10 ×5. The default home is 0.09° of
+    latitude (10.0 km, 20 min at 30 km/h) north of `order_data`'s address."""
+    from decimal import Decimal
+
+    from opsdesk.common.actors import SYSTEM
+    from opsdesk.field import services
+    from opsdesk.staff.models import Role
+    from opsdesk.staff.services import agent_create
+
+    for sku, name, price in (
+        ("ONT-1", "Fibre ONT terminal", "1450.00"),
+        ("MODEM-AX", "Wi-Fi 6 modem", "2300.00"),
+        ("CABLE-10", "Drop cable, 10 m", "95.00"),
+    ):
+        if not services.Part.objects.filter(sku=sku).exists():
+            services.part_create(sku=sku, name=name, unit_price=Decimal(price), actor=SYSTEM)
+    agent = agent_create(
+        username=username, name="Tolga Demir", password="pw-tolga-1234", role=Role.AGENT
+    )
+    tech = services.technician_create(
+        agent,
+        home_latitude=home[0],
+        home_longitude=home[1],
+        skills=["fiber", "modem"],
+        actor=SYSTEM,
+    )
+    van = services.location_create(
+        kind="VAN", name=f"Van {username}", technician=tech, actor=SYSTEM
+    )
+    for sku, qty in (("ONT-1", 3), ("MODEM-AX", 2), ("CABLE-10", 5)):
+        services.stock_receive(van, sku, qty, SYSTEM)
+    return tech

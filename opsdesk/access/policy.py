@@ -10,6 +10,10 @@ Roles (opsdesk.staff.models.Role):
 - manager and agent: customers with no case yet, or whose cases belong to their
   team or to no team; managers may also change playbooks.
 - integration: creates customers through the API and reads the ones it created.
+
+Field work: `dispatch.manage` (plan routes, move jobs between technicians,
+record a technician out) is for managers and admins; `field.work` on a work
+order is for the technician it is planned on (and managers and admins).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ STAFF_ACTIONS = frozenset(
         "case.assign",
     }
 )
-MANAGER_ACTIONS = frozenset({"playbook.manage", "staff.manage", "report.view"})
+MANAGER_ACTIONS = frozenset({"playbook.manage", "staff.manage", "report.view", "dispatch.manage"})
+FIELD_WORK = "field.work"
 INTEGRATION_ACTIONS = frozenset({"customer.create", "customer.view"})
 
 
@@ -107,6 +112,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return False
     if role == Role.ADMIN:
         return True
+    if action == FIELD_WORK:
+        return role == Role.MANAGER or _own_work_order(user, obj)
     if role == Role.INTEGRATION:
         allowed = action in INTEGRATION_ACTIONS
     elif role == Role.MANAGER:
@@ -120,6 +127,12 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return True
     limit = _customer_filter(user)
     return limit is None or Customer.objects.filter(limit, pk=customer.pk).exists()
+
+
+def _own_work_order(user: Any, work_order: Any) -> bool:
+    agent = agent_of(user)
+    technician = getattr(work_order, "technician", None)
+    return agent is not None and technician is not None and technician.agent_id == agent.pk
 
 
 def restrict(user: Any, action: str, obj: Any = None) -> None:

@@ -240,7 +240,12 @@ def apply_decision(
         Case.objects.filter(pk=case.pk).update(**update)
     rows.insert()
     if decision.book is not None or decision.cancel_appointment:
-        appointment_apply(case, decision.book, decision.cancel_appointment, now)
+        appointment = appointment_apply(case, decision.book, decision.cancel_appointment, now)
+        if decision.work is not None or decision.book is None:
+            # Imported here: the field app builds on cases (work orders belong to one).
+            from opsdesk.field.visits import visit_apply
+
+            visit_apply(case, appointment, decision.work, actor, now)
     if decision.hand_backs:
         # Imported here: the orders app builds on cases (it opens them).
         from opsdesk.orders.handback import hand_back_record

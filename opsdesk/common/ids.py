@@ -99,3 +99,7 @@ def stock_location_id() -> str:
 
 def work_order_id() -> str:
     return new_id("wo")
+
+
+def invoice_id() -> str:
+    return new_id("inv")

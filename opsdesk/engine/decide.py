@@ -19,6 +19,7 @@ from opsdesk.engine.types import (
     CaseSnapshot,
     Decision,
     Event,
+    FieldWork,
     FlagToRaise,
     MessageToSend,
     TaskToOpen,
@@ -344,8 +345,29 @@ class _Run:
         slot: Appointment = free[0]
         self.appointment = slot
         self.d.book, self.d.cancel_appointment = slot, True
+        self.d.work = self.field_work(slot)
         self.changed("appointment")
         self.note("APPOINTMENT_BOOKED", start=slot.start.isoformat(), end=slot.end.isoformat())
+
+    def field_work(self, slot: Appointment) -> FieldWork | None:
+        spec = self.pb.scheduling.field_work if self.pb.scheduling else None
+        if spec is None:
+            return None
+        ctx = self.context()
+        skills = evaluate(spec.skills, ctx) or []
+        parts = evaluate(spec.parts, ctx) or {}
+        if not isinstance(skills, list | tuple) or not isinstance(parts, dict):
+            raise EngineError("scheduling.field_work: skills must give a list, parts a mapping")
+        if spec.duration is not None:
+            on_site = due_after(spec.duration, slot.start, self.calendar) - slot.start
+            minutes = int(on_site.total_seconds() // 60)
+        else:
+            minutes = int((slot.end - slot.start).total_seconds() // 60)
+        return FieldWork(
+            skills=tuple(str(s) for s in skills),
+            parts={str(k): int(v) for k, v in parts.items()},
+            duration_minutes=minutes,
+        )
 
     # --- cadences ------------------------------------------------------------
 

@@ -144,6 +144,15 @@ class TimerToSet:
     due_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class FieldWork:
+    """A booked visit's work order: what the technician needs (scheduling.field_work)."""
+
+    skills: tuple[str, ...]
+    parts: dict[str, int]
+    duration_minutes: int
+
+
 @dataclass
 class Decision:
     """The outcome of one event. When `refused` is non-empty, nothing else applies."""
@@ -165,6 +174,7 @@ class Decision:
     # A booking (cancelling any earlier one), or None with cancel_appointment.
     book: Appointment | None = None
     cancel_appointment: bool = False
+    work: FieldWork | None = None  # with `book`, when the playbook sends technicians
     team: str | None = None  # move the case to this team (by name)
 
     @property

@@ -230,6 +230,16 @@ class WorkOrder(models.Model):
     planned_start = models.DateTimeField(null=True, blank=True)
     route_position = models.PositiveIntegerField(null=True, blank=True)
     unplanned_reason = models.TextField(blank=True)
+    # What happened on the day, written by the technician flow (opsdesk.field.jobs).
+    eta = models.DateTimeField(null=True, blank=True)  # told to the customer at "start travel"
+    travel_started_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # completed or given up
+    outcome_reason = models.TextField(blank=True)  # why it could not be completed
+    notes = models.TextField(blank=True)
+    # Cash the technician took from the customer, so the desk can match it to invoices.
+    cash_collected = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    cash_currency = models.CharField(max_length=3, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -250,3 +260,65 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status})"
+
+
+def _photo_path(photo: WorkOrderPhoto, filename: str) -> str:
+    # The stored name is ours: an uploaded name could hold anything.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"work-orders/{photo.work_order_id}/{ids.new_id('img')}.{suffix[:5]}"
+
+
+class WorkOrderPhoto(models.Model):
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=_photo_path)
+    content_type = models.CharField(max_length=50)
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"photo of {self.work_order_id}"
+
+
+class WorkEventKind(models.TextChoices):
+    PLANNED = "PLANNED", "Planned"
+    REASSIGNED = "REASSIGNED", "Reassigned by dispatch"
+    TRAVEL_STARTED = "TRAVEL_STARTED", "On the way"
+    ARRIVED = "ARRIVED", "Arrived"
+    COMPLETED = "COMPLETED", "Completed"
+    NOT_COMPLETED = "NOT_COMPLETED", "Could not complete"
+    RESCHEDULED = "RESCHEDULED", "Rescheduled"
+    CANCELLED = "CANCELLED", "Cancelled"
+    TECHNICIAN_OUT = "TECHNICIAN_OUT", "Technician dropped out"
+
+
+class WorkOrderEvent(models.Model):
+    """What happened to a work order, by whom and when: the technician's
+    reschedules, parts and cash, dispatch's moves. Append-only."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=WorkEventKind.choices)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=100)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["work_order", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.work_order_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class TechnicianAbsence(models.Model):
+    """A technician out for a day (sick, van broken): not planned that day."""
+
+    technician = models.ForeignKey(Technician, on_delete=models.CASCADE, related_name="absences")
+    date = models.DateField()
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["technician", "date"], name="absence_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician_id} out on {self.date}"

@@ -25,7 +25,14 @@ from opsdesk.common.errors import Conflict
 from opsdesk.engine.routing import check, solve, travel
 from opsdesk.engine.routing.model import Job, Plan, Problem
 from opsdesk.engine.routing.model import Technician as RoutingTechnician
-from opsdesk.field.models import LocationKind, StockLevel, Technician, WorkOrder, WorkOrderStatus
+from opsdesk.field.models import (
+    LocationKind,
+    StockLevel,
+    Technician,
+    TechnicianAbsence,
+    WorkOrder,
+    WorkOrderStatus,
+)
 from opsdesk.staff.calendars import calendar_of
 
 DEFAULT_TIMEZONE = "Europe/Istanbul"
@@ -98,8 +105,14 @@ def day_problem(date: dt.date, *, now: dt.datetime) -> tuple[Problem, DayContext
     rows = Technician.objects.filter(active=True, agent__active=True).select_related(
         "agent__calendar", "agent__team__calendar"
     )
+    absent = dict(
+        TechnicianAbsence.objects.filter(date=date).values_list("technician_id", "reason")
+    )
     for tech in rows.order_by("id"):
         agent = tech.agent
+        if tech.id in absent:
+            off[tech.id] = f"out: {absent[tech.id]}"
+            continue
         row = agent.calendar or (agent.team.calendar if agent.team_id and agent.team else None)
         calendar = calendar_of(row)
         if calendar is not None and not calendar.is_business_day(date):

@@ -3,7 +3,8 @@
 Played through the domain functions with the shell's clock moved back, like
 the onboarding demo (opsdesk/web/management/demo_data.py): orders arrive from
 the channels, customers answer on WhatsApp (buttons and free text), cadences
-run out, the retention team records causes, visits are booked and completed.
+run out, the retention team records causes, visits are booked, planned onto a
+technician's route and completed from the technician's side.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from typing import Any
 from opsdesk.cases.models import Case
 from opsdesk.cases.services import case_transition
 from opsdesk.common import clock
-from opsdesk.common.actors import Actor
+from opsdesk.common.actors import SYSTEM, Actor
 from opsdesk.comms.services import message_receive
+from opsdesk.field import jobs
+from opsdesk.field.demo import seed_field, seed_today
+from opsdesk.field.models import WorkOrder, WorkOrderStatus
+from opsdesk.field.planning import routes_plan
+from opsdesk.field.replan import local_day
 from opsdesk.orders.intake import OrderInput, orders_receive
 from opsdesk.orders.models import SalesChannel
 from opsdesk.orders.services import channel_create
@@ -76,8 +82,7 @@ ORDERS: tuple[DemoOrder, ...] = (
         6,
         steps=(
             (1, "tap", "confirm"),
-            (50, "transition", "on_the_way"),
-            (53, "transition", "surveying"),
+            (2, "visit", {"ONT-1": 1, "CABLE-10": 1}),  # one cable more than planned: invoiced
             (54, "tap", "rating_5"),
             (54.2, "text", "Teknisyen çok kibar ve hızlıydı."),
         ),
@@ -267,9 +272,11 @@ def seed_service_orders(password: str, now: dt.datetime) -> dict[str, str]:
             ("email-desk", "Email orders", "EMAIL", "orders@ops.example"),
         ):
             _, tokens[key] = channel_create(key=key, name=name, kind=kind, inbound_email=inbound)
+    seed_field(password, now)
     story = _Story(agents, now)
     for spec in sorted(ORDERS, key=lambda o: -o.days_ago):
         story.play(spec)
+    seed_today(now)
     return tokens
 
 
@@ -330,8 +337,20 @@ class _Story:
     def text(self, case: Case, body: str, at: dt.datetime) -> None:
         self._receive(case, body, "", at)
 
-    def transition(self, case: Case, to: str, at: dt.datetime) -> None:
-        case_transition(case.pk, to, Actor.of_user(self.agents["cem"].user))
+    def visit(self, case: Case, parts_used: dict[str, int], at: dt.datetime) -> None:
+        """The technician's day for this visit: planned, on the way, there, done."""
+        wo = WorkOrder.objects.get(case=case, status=WorkOrderStatus.UNPLANNED)
+        with clock.frozen(wo.window_start - dt.timedelta(hours=3)):
+            routes_plan(local_day(wo.window_start), actor=SYSTEM, time_limit_s=1)
+        wo.refresh_from_db()
+        tech = Actor.of_user(wo.technician.agent.user) if wo.technician else SYSTEM
+        start = wo.planned_start or wo.window_start
+        with clock.frozen(start - dt.timedelta(minutes=25)):
+            jobs.travel_start(wo.pk, actor=tech)
+        with clock.frozen(start):
+            jobs.arrive(wo.pk, actor=tech)
+        with clock.frozen(start + dt.timedelta(minutes=wo.duration_minutes)):
+            jobs.complete(wo.pk, actor=tech, parts_used=parts_used, notes="Installed, signal OK.")
 
     def let_cadence_run(self, case: Case, _: Any, at: dt.datetime) -> None:
         """No answer: each wait of the cadence ends in turn."""

@@ -283,6 +283,10 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
             yield f"{path}.hand_back", action.hand_back, False
         elif isinstance(action, BookAppointment) and action.book_appointment.at:
             yield f"{path}.book_appointment.at", action.book_appointment.at, True
+    work = pb.scheduling.field_work if pb.scheduling else None
+    if work is not None:
+        yield "scheduling.field_work.skills", work.skills, True
+        yield "scheduling.field_work.parts", work.parts, True
 
 
 def _check_sources(pb: Playbook) -> list[Problem]:

@@ -30,6 +30,14 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
         # Through the customer link: event.start is the new slot.
         "customer.rescheduled",
         "customer.cancelled",
+        # The technician flow on a case's work order (opsdesk.field.jobs):
+        # event.eta ("14:35", the technician's local time) and event.technician;
+        # event.invoice (number, total, currency, lines) for extra parts, or none;
+        # event.reason and event.proposed_at when the work could not be done.
+        "work.travelling",
+        "work.arrived",
+        "work.completed",
+        "work.not_completed",
     }
 )
 

@@ -374,6 +374,15 @@ class EligibilityCheck(Node):
     message: str
 
 
+class FieldWorkSpec(Node):
+    """Each booked visit is a technician's work order: what it needs, as expressions
+    over the case (e.g. a catalog looked up by the service type)."""
+
+    skills: str = "[]"  # -> a list of skill slugs
+    parts: str = "{}"  # -> {sku: quantity} taken from the van
+    duration: Duration | None = None  # on site; default: the slot's length
+
+
 class SchedulingSpec(Node):
     """Appointment slots: each working day, slots of `duration` starting at `starts`
     (local time), each taking `capacity` appointments per team."""
@@ -388,6 +397,7 @@ class SchedulingSpec(Node):
     # The customer link may reschedule or cancel until this long before the slot.
     customer_changes_until: Duration = Duration(hours=24)
     customer_can_cancel: bool = True
+    field_work: FieldWorkSpec | None = None
 
 
 Branch.model_rebuild()

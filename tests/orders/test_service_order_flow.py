@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.test import Client
 
+from opsdesk.billing.models import Invoice
 from opsdesk.cases.models import Case, CaseMilestone
 from opsdesk.cases.services import case_transition
 from opsdesk.common.actors import Actor
 from opsdesk.comms.models import Message
+from opsdesk.field import jobs
+from opsdesk.field.models import WorkOrder
+from opsdesk.field.planning import routes_plan
 from opsdesk.runtime.models import Timer
 from opsdesk.runtime.worker import Worker
 from opsdesk.scheduling.models import Appointment
@@ -28,7 +33,7 @@ from opsdesk.tasks.models import Task
 from opsdesk.tasks.services import task_complete
 from tests.fakes.twilio import FakeTwilio, call_callback, signed_callback
 from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud, hub_signature, message_webhook
-from tests.service_desk import order_data
+from tests.service_desk import field_crew, order_data
 
 PUBLIC = "https://ops.example.com"
 APP_SECRET = "flow-app-secret"
@@ -151,13 +156,47 @@ def test_confirmed_on_whatsapp_booked_visited_and_rated(
     assert page.status_code == 200
     assert "14:00–16:00" in page.content.decode()
 
-    case_transition(case.pk, "on_the_way", AGENT)
-    case_transition(case.pk, "surveying", AGENT)
+    # The booked visit is a work order; the planner puts it on the technician's route.
+    (wo,) = WorkOrder.objects.filter(case=case)
+    assert (wo.status, wo.window_start, wo.required_skills, wo.required_parts) == (
+        "UNPLANNED",
+        visit.start,
+        ["fiber"],
+        {"ONT-1": 1},
+    )
+    assert (wo.duration_minutes, wo.latitude, wo.longitude) == (90, 40.98, 29.06)
+    tech = field_crew()
+    routes_plan(dt.date(2026, 10, 28), actor=Actor("user:dispatch"), time_limit_s=1)
+    wo.refresh_from_db()
+    assert (wo.status, wo.technician, wo.planned_start) == ("PLANNED", tech, visit.start)
+
+    # 13:40 in Istanbul the technician sets off from home, 10.0 km away: 20 min at 30 km/h.
+    frozen_clock.set_now(dt.datetime(2026, 10, 28, 10, 40, tzinfo=dt.UTC))
+    tech_actor = Actor.of_user(tech.agent.user)
+    jobs.travel_start(wo.pk, actor=tech_actor)
     Worker().run_once()
-    assert [t[0] for t in template_sent(wa)[2:]] == [
-        "technician_on_the_way",
-        "service_completed",
-        "service_survey",
+    name, params, _ = template_sent(wa)[2]
+    assert (name, params[:3]) == ("technician_on_the_way", ["Mehmet", "Tolga Demir", "14:00"])
+    assert params[3].startswith(f"{PUBLIC}/c/")  # the customer link, signed at this moment
+    frozen_clock.set_now(dt.datetime(2026, 10, 28, 11, 2, tzinfo=dt.UTC))
+    jobs.arrive(wo.pk, actor=tech_actor)
+    # One cable more than the job called for: the customer gets an invoice for it.
+    frozen_clock.set_now(dt.datetime(2026, 10, 28, 12, 30, tzinfo=dt.UTC))
+    jobs.complete(wo.pk, actor=tech_actor, parts_used={"ONT-1": 1, "CABLE-10": 1})
+    Worker().run_once()
+    (invoice,) = Invoice.objects.filter(case=case)
+    assert [(ln.sku, ln.quantity, ln.amount) for ln in invoice.lines.all()] == [
+        ("CABLE-10", 1, Decimal("95.00"))
+    ]
+    name, params, _ = template_sent(wa)[3]
+    assert (name, params[:2]) == ("extra_parts_invoice", [invoice.number, "95.00 TRY"])
+    assert template_sent(wa)[4:] == [
+        ("service_completed", ["fiber kurulumu"], []),
+        (
+            "service_survey",
+            ["Mehmet"],
+            ["rating_5", "rating_4", "rating_3", "rating_2", "rating_1"],
+        ),
     ]
     assert template_sent(wa)[-1][2] == ["rating_5", "rating_4", "rating_3", "rating_2", "rating_1"]
 

@@ -14,6 +14,7 @@ from django.test import Client
 
 from opsdesk.cases.models import Case, TimelineEvent
 from opsdesk.comms.models import Message
+from opsdesk.field.models import WorkOrder
 from opsdesk.portal import links
 from opsdesk.portal.links import case_link, case_of_token, case_token
 from opsdesk.scheduling.models import Appointment
@@ -166,6 +167,7 @@ def test_the_customer_moves_the_visit_to_a_free_slot(visit: Case) -> None:
         .values_list("type", "actor", "payload")
     )
     message = Message.objects.get(case=visit, template="rescheduled")
+    (work_order,) = WorkOrder.objects.filter(case=visit)
     assert new == [
         (
             "APPOINTMENT_BOOKED",
@@ -177,7 +179,18 @@ def test_the_customer_moves_the_visit_to_a_free_slot(visit: Case) -> None:
             "customer",
             {"template": "rescheduled", "channel": "WHATSAPP", "message_id": message.pk},
         ),
+        # The visit's work order moves with it, back to the planner.
+        (
+            "WORK_ORDER",
+            "customer",
+            {
+                "kind": "moved",
+                "work_order_id": work_order.pk,
+                "window": "2026-11-05T11:00:00+00:00",
+            },
+        ),
     ]
+    assert (work_order.status, work_order.window_start) == ("UNPLANNED", NEW_SLOT)
 
 
 def test_a_change_after_the_deadline_is_refused_and_changes_nothing(

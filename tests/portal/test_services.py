@@ -9,10 +9,11 @@ import pytest
 from django.test import Client
 
 from opsdesk.cases.models import Case, TimelineEvent
-from opsdesk.cases.services import case_transition
+from opsdesk.cases.services import dispatch
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Refused, ValidationFailed
+from opsdesk.engine.types import Event
 from opsdesk.portal.links import case_link
 from opsdesk.portal.services import customer_cancel, customer_reschedule
 from opsdesk.scheduling.models import Appointment
@@ -61,7 +62,8 @@ def test_a_start_without_a_time_zone_is_refused(visit: Case) -> None:
 
 
 def test_once_the_technician_is_on_the_way_nothing_can_be_changed(visit: Case) -> None:
-    case_transition(visit.pk, "on_the_way", Actor("user:cem"))
+    event = Event("work.travelling", {"eta": "13:50", "technician": "Tolga Demir"})
+    dispatch(visit.pk, event, Actor("user:tolga"))
     with pytest.raises(Refused) as refused:
         customer_reschedule(visit.pk, NEW_SLOT, clock.now())
     assert refused.value.reasons == ["Siparişinizin bu aşamasında ziyaret zamanı değiştirilemez."]

@@ -78,10 +78,11 @@ def test_demo_seeds_every_onboarding_state_once(frozen_clock: Any) -> None:
 
     seeded = counts()
     # Onboarding: admin, manager, four agents, the integration user; service
-    # orders: six agents and the three sales channels' integration users.
-    assert seeded["users"] == 16
-    assert seeded["agents"] == {"admin": 1, "agent": 10, "integration": 4, "manager": 1}
-    assert (seeded["teams"], seeded["calendars"], seeded["tokens"]) == (7, 1, 4)
+    # orders: six agents and the three sales channels' integration users; four
+    # field technicians.
+    assert seeded["users"] == 20
+    assert seeded["agents"] == {"admin": 1, "agent": 14, "integration": 4, "manager": 1}
+    assert (seeded["teams"], seeded["calendars"], seeded["tokens"]) == (8, 1, 4)
     assert seeded["playbooks"] == 1
     assert seeded["customers"] == 15
     assert seeded["customers_by_source"] == {"API": 2, "APP_WEB": 7, "STAFF": 6}

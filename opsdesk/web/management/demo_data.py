@@ -29,6 +29,7 @@ from opsdesk.customers.services import (
     document_receive,
     order_review,
 )
+from opsdesk.field.demo import TECHNICIANS
 from opsdesk.orders.demo import ORDERS, seed_service_orders
 from opsdesk.orders.demo import STAFF as ORDER_STAFF
 from opsdesk.staff.models import Agent, BusinessCalendar, Role, Team
@@ -329,7 +330,11 @@ def logins() -> list[DemoLogin]:
         DemoLogin(u, n, Role.AGENT, langs, (f"service orders, {team}",))
         for u, n, team, langs in ORDER_STAFF
     ]
-    return onboarding + orders
+    field = [
+        DemoLogin(u, n, Role.AGENT, langs, (f"field technician: {', '.join(skills)}",))
+        for u, n, langs, skills, _, _ in TECHNICIANS
+    ]
+    return onboarding + orders + field
 
 
 def seed() -> SeedResult:
