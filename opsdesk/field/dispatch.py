@@ -104,21 +104,9 @@ def route_move(
         if wo.status not in PLANNABLE:
             raise Conflict(f"work order {wo.pk} is {wo.get_status_display().lower()}: not movable")
         source = wo.technician_id
-        if technician_id is None:
-            WorkOrder.objects.filter(pk=wo.pk).update(
-                status=WorkOrderStatus.UNPLANNED,
-                technician=None,
-                planned_start=None,
-                route_position=None,
-                unplanned_reason=OFF_PLAN,
-                updated_at=now,
-            )
-            _event(wo, actor, now, source=source, target=None)
-            wo.refresh_from_db()
-            return wo
         date = local_day(wo.window_start)
         problem, context = day_problem(date, now=now)
-        if technician_id not in context.technicians:
+        if technician_id is not None and technician_id not in context.technicians:
             why = context.off.get(technician_id)
             if why is None:
                 exists = Technician.objects.filter(pk=technician_id, active=True).exists()
@@ -128,14 +116,25 @@ def route_move(
         for ids in routes.values():
             if wo.pk in ids:
                 ids.remove(wo.pk)
-        target = routes[technician_id]
-        fixed = sum(1 for j in target if j in context.started)
-        target.insert(min(fixed + position - 1, len(target)), wo.pk)
+        target: list[str] = []
+        if technician_id is not None:
+            target = routes[technician_id]
+            fixed = sum(1 for j in target if j in context.started)
+            target.insert(min(fixed + position - 1, len(target)), wo.pk)
         plan = _plan(problem, routes, matrix)
-        concerned = {technician_id, *target}
+        concerned = {technician_id, *target} if technician_id is not None else set()
         violations = [v for v in check.check_plan(problem, plan, matrix) if v.subject in concerned]
         if violations:
             raise PlanRejected(violations)
+        if technician_id is None:  # off the plan; the source route closes up below
+            WorkOrder.objects.filter(pk=wo.pk).update(
+                status=WorkOrderStatus.UNPLANNED,
+                technician=None,
+                planned_start=None,
+                route_position=None,
+                unplanned_reason=OFF_PLAN,
+                updated_at=now,
+            )
         for tid in {technician_id, source} - {None}:
             route = plan.route_of(tid or "")
             if route is None:
@@ -151,7 +150,8 @@ def route_move(
                     unplanned_reason="",
                     updated_at=now,
                 )
-        _event(wo, actor, now, source=source, target=technician_id, position=position)
+        where = {"position": position} if technician_id is not None else {}
+        _event(wo, actor, now, source=source, target=technician_id, **where)
         wo.refresh_from_db()
         return wo
 

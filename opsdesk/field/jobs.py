@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from opsdesk.billing.services import Line, invoice_context, invoice_issue
+from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import CaseStatus
 from opsdesk.cases.services import decide_and_apply, lock_case
 from opsdesk.common import clock
@@ -40,7 +41,7 @@ from opsdesk.field.models import (
     WorkOrderStatus,
 )
 from opsdesk.field.planning import DEFAULT_TIMEZONE, default_matrix
-from opsdesk.field.replan import replan_request
+from opsdesk.field.replan import day_bounds, local_day, replan_request
 from opsdesk.field.services import ShortStock, parts_use
 from opsdesk.staff.calendars import calendar_of
 
@@ -75,7 +76,14 @@ def _tell_case(wo: WorkOrder, event: str, actor: Actor, now: dt.datetime, **data
     case = lock_case(wo.case_id)
     if case.status != CaseStatus.OPEN:
         return
-    decide_and_apply(case, Event(event, {"work_order_id": wo.pk, **data}), actor, now)
+    # The desk reads what the technician did on the case's timeline, before what followed.
+    kind = event.removeprefix("work.")
+    note = timeline_row(
+        case, case.customer_id, "WORK_ORDER", actor, now, kind=kind, work_order_id=wo.pk, **data
+    )
+    decide_and_apply(
+        case, Event(event, {"work_order_id": wo.pk, **data}), actor, now, first_timeline=(note,)
+    )
 
 
 def zone_of(tech: Technician) -> ZoneInfo:
@@ -89,9 +97,10 @@ def _previous_place(wo: WorkOrder) -> tuple[float, float]:
     """Where the technician sets off from: the last job finished today, else home."""
     tech = wo.technician
     assert tech is not None
+    start, end = day_bounds(local_day(wo.window_start))
     last = (
         WorkOrder.objects.filter(
-            technician=tech, status__in=FINISHED, finished_at__date=wo.window_start.date()
+            technician=tech, status__in=FINISHED, finished_at__gte=start, finished_at__lt=end
         )
         .order_by("-finished_at", "-pk")
         .values_list("latitude", "longitude")
@@ -166,9 +175,12 @@ def _parts(errors: dict[str, list[str]], parts_used: Mapping[str, Any]) -> dict[
     parts: dict[str, int] = {}
     bad: list[str] = []
     for sku, qty in parts_used.items():
-        try:
+        # A form sends digits; 1.5 or True must not quietly become one part.
+        if isinstance(qty, str) and qty.strip().isdigit():
             n = int(qty)
-        except (TypeError, ValueError):
+        elif isinstance(qty, int) and not isinstance(qty, bool):
+            n = qty
+        else:
             bad.append(f"{sku}: a whole number, got {qty!r}")
             continue
         if n < 0 or n > 10_000:
@@ -299,6 +311,7 @@ def complete(
             parts_used=parts,
             invoices=summary,
             cash_collected=f"{cash:.2f}" if cash is not None else None,
+            cash_currency=settings.OPSDESK_CURRENCY if cash is not None else "",
         )
         end = (
             wo.planned_start + dt.timedelta(minutes=wo.duration_minutes)

@@ -49,6 +49,34 @@ def _tpl(p: Mapping[str, Any], pb: Playbook | None) -> str:
     return template_label(pb, str(p.get("template") or "")) or "free text"
 
 
+def _work_order(p: dict[str, Any]) -> str:
+    kind = p.get("kind")
+    if kind == "created":
+        return f"Work order for the visit of {_when(p.get('window'))} created"
+    if kind == "moved":
+        return f"Work order moved to {_when(p.get('window'))}, back to planning"
+    if kind in ("cancelled", "not_created"):
+        return (
+            f"Work order {'cancelled' if kind == 'cancelled' else 'not created'}: {p.get('reason')}"
+        )
+    if kind == "travelling":
+        return f"Technician {p.get('technician')} on the way, arriving about {p.get('eta')}"
+    if kind == "arrived":
+        return "Technician arrived"
+    if kind == "completed":
+        parts = ", ".join(f"{q} × {sku}" for sku, q in (p.get("parts_used") or {}).items())
+        out = "Work completed" + (f"; parts used: {parts}" if parts else "")
+        if p.get("cash_collected"):
+            out += f"; cash collected {p['cash_collected']} {p.get('cash_currency', '')}".rstrip()
+        for inv in p.get("invoices") or []:
+            out += f"; invoice {inv['number']} {inv['total']} {inv['currency']}"
+        return out
+    if kind == "not_completed":
+        again = f", customer agreed {_when(p.get('proposed_at'))}" if p.get("proposed_at") else ""
+        return f"Technician could not complete: {p.get('reason')}{again}"
+    return f"Work order: {kind}"
+
+
 _DESCRIBE: dict[str, Describe] = {
     "CUSTOMER_CREATED": lambda p, pb: f"Customer created (source {p.get('source', '?')})",
     "CUSTOMER_UPDATED": lambda p, pb: "Profile edited: " + ", ".join(p.get("fields") or []),
@@ -111,6 +139,7 @@ _DESCRIBE: dict[str, Describe] = {
     "APPOINTMENT_BOOKED": lambda p, pb: f"Visit booked for {_when(p.get('start'))}",
     "APPOINTMENT_NOT_BOOKED": lambda p, pb: f"No visit booked: {p.get('reason', '')}",
     "APPOINTMENT_CANCELLED": lambda p, pb: f"Visit of {_when(p.get('start'))} cancelled",
+    "WORK_ORDER": lambda p, pb: _work_order(p),
     "CUSTOMER_REPLIED": lambda p, pb: (
         f"Customer answered on {p.get('channel', '?')}: "
         + (str(p.get("intent")) if p.get("intent") else "not read for sure, for a person")
