@@ -13,7 +13,9 @@ Roles (opsdesk.staff.models.Role):
 
 Field work: `dispatch.manage` (plan routes, move jobs between technicians,
 record a technician out) is for managers and admins; `field.work` on a work
-order is for the technician it is planned on (and managers and admins).
+order is for the technician it is planned on (and managers and admins);
+`field.view` (reading a work order, its events and charges) adds staff who
+may see the customer of the work order's case (the desk answering a call).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ STAFF_ACTIONS = frozenset(
 )
 MANAGER_ACTIONS = frozenset({"playbook.manage", "staff.manage", "report.view", "dispatch.manage"})
 FIELD_WORK = "field.work"
+FIELD_VIEW = "field.view"
 INTEGRATION_ACTIONS = frozenset({"customer.create", "customer.view"})
 
 
@@ -114,6 +117,11 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return True
     if action == FIELD_WORK:
         return role == Role.MANAGER or _own_work_order(user, obj)
+    if action == FIELD_VIEW:
+        if role == Role.MANAGER or _own_work_order(user, obj):
+            return True
+        case = getattr(obj, "case", None)
+        return case is not None and can(user, "customer.view", case.customer)
     if role == Role.INTEGRATION:
         allowed = action in INTEGRATION_ACTIONS
     elif role == Role.MANAGER:

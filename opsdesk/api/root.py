@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from opsdesk.api import cases, customers, errors, orders, reports, tasks, twilio_webhooks, webhooks
+from opsdesk.api import (
+    cases,
+    customers,
+    errors,
+    field,
+    orders,
+    reports,
+    tasks,
+    twilio_webhooks,
+    webhooks,
+)
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -23,3 +33,4 @@ api.add_router("", orders.router)
 api.add_router("", webhooks.router)
 api.add_router("", twilio_webhooks.router)
 api.add_router("", reports.router)
+api.add_router("", field.router)

@@ -1,15 +1,18 @@
 """Read queries for field service: stock per location, a part's ledger, whether
-a van carries a job's parts, and a ledger-versus-levels balance check."""
+a van carries a job's parts, a ledger-versus-levels balance check, and a work
+order's charges (invoices against cash collected)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from opsdesk.field.models import Part, StockLevel, StockLocation, StockMove
+from opsdesk.billing.models import Invoice
+from opsdesk.field.models import Part, StockLevel, StockLocation, StockMove, WorkOrder
 
 
 def location_by_ref(ref: str) -> StockLocation | None:
@@ -90,3 +93,35 @@ def stock_imbalances() -> dict[tuple[str, str], tuple[int, int]]:
 def stock_balance_ok() -> bool:
     """Every (location, part) level equals its moves in minus its moves out."""
     return not stock_imbalances()
+
+
+@dataclass(frozen=True)
+class Charges:
+    """What the customer was invoiced for a work order against the cash the
+    technician collected: a positive `cash_over_invoices` is an extra charge
+    nobody invoiced."""
+
+    invoices: list[Invoice]
+    cash_collected: Decimal | None
+    cash_currency: str
+    cash_over_invoices: Decimal | None  # None: no cash was collected
+
+
+def work_order_invoices(ids: list[str]) -> dict[str, list[Invoice]]:
+    """The invoices issued for each of these work orders (one query)."""
+    out: dict[str, list[Invoice]] = {i: [] for i in ids}
+    rows = Invoice.objects.filter(source__in=[f"work_order:{i}" for i in ids])
+    for inv in rows.order_by("issued_at", "pk"):
+        out[inv.source.removeprefix("work_order:")].append(inv)
+    return out
+
+
+def work_order_charges(wo: WorkOrder, invoices: list[Invoice] | None = None) -> Charges:
+    if invoices is None:
+        invoices = work_order_invoices([wo.pk])[wo.pk]
+    if wo.cash_collected is None:
+        return Charges(invoices, None, "", None)
+    invoiced = sum(
+        (inv.total for inv in invoices if inv.currency == wo.cash_currency), Decimal("0.00")
+    )
+    return Charges(invoices, wo.cash_collected, wo.cash_currency, wo.cash_collected - invoiced)

@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 
 from opsdesk.billing.models import Invoice
-from opsdesk.cases.models import Case, CaseMilestone
+from opsdesk.cases.models import Case, CaseMilestone, TimelineEvent
 from opsdesk.cases.services import case_transition
 from opsdesk.common.actors import Actor
 from opsdesk.comms.models import Message
@@ -225,6 +225,51 @@ def test_confirmed_on_whatsapp_booked_visited_and_rated(
         "on_the_way",
         "completed",
     }
+
+
+def test_a_visit_that_cannot_be_completed_is_rebooked_at_the_time_agreed_at_the_door(
+    service_desk: Any, wire: Any, frozen_clock: Any
+) -> None:
+    wa, _ = wire
+    case = post_order(service_desk, "TS-110")
+    whatsapp_post(Client(), tap(frozen_clock, "confirm", "Onaylıyorum", "wamid.C9"))
+    (first,) = WorkOrder.objects.filter(case=case)
+    tech = field_crew()
+    routes_plan(dt.date(2026, 10, 28), actor=Actor("user:dispatch"), time_limit_s=1)
+    tech_actor = Actor.of_user(tech.agent.user)
+    frozen_clock.set_now(dt.datetime(2026, 10, 28, 10, 40, tzinfo=dt.UTC))
+    jobs.travel_start(first.pk, actor=tech_actor)
+    frozen_clock.set_now(dt.datetime(2026, 10, 28, 11, 5, tzinfo=dt.UTC))
+    jobs.arrive(first.pk, actor=tech_actor)
+    Worker().run_once()
+    sent_before = len(template_sent(wa))
+
+    # Nobody home; on the phone the customer agrees Friday 11:00 (Thursday is Republic Day).
+    friday = dt.datetime(2026, 10, 30, 8, 0, tzinfo=dt.UTC)
+    jobs.not_complete(first.pk, actor=tech_actor, reason="Müşteri evde yok", proposed_at=friday)
+    Worker().run_once()
+    case.refresh_from_db()
+    first.refresh_from_db()
+    assert (case.state, first.status, first.outcome_reason) == (
+        "scheduled",
+        "CANNOT_COMPLETE",
+        "Müşteri evde yok",
+    )
+    booked = Appointment.objects.get(case=case, status="BOOKED")
+    assert (booked.start, booked.end) == (friday, friday + dt.timedelta(hours=2))
+    second = WorkOrder.objects.get(case=case, status="UNPLANNED")
+    assert (second.window_start, second.required_parts) == (friday, {"ONT-1": 1})
+    assert [(n, p[:2]) for n, p, _ in template_sent(wa)[sent_before:]] == [
+        ("visit_not_completed", ["Mehmet"]),
+        ("visit_scheduled", ["2026-10-30", "11:00–13:00"]),
+    ]
+    assert "visit_missed" in CaseMilestone.objects.filter(case=case).values_list("name", flat=True)
+    kinds = list(
+        TimelineEvent.objects.filter(case=case, type="WORK_ORDER")
+        .order_by("id")
+        .values_list("payload__kind", flat=True)
+    )
+    assert kinds == ["created", "travelling", "arrived", "not_completed", "created"]
 
 
 def test_no_whatsapp_answer_then_the_call_is_answered_with_2_and_retention_wins_it_back(
