@@ -14,6 +14,7 @@ from opsdesk.cases.playbooks import playbook_of
 from opsdesk.cases.snapshot import build_snapshot
 from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.engine.decide import context_of, playbook_calendar
+from opsdesk.field.models import WorkOrder, WorkOrderStatus
 from opsdesk.orders.models import ServiceOrder
 from opsdesk.playbook.expressions import ExpressionError
 from opsdesk.playbook.model import Playbook
@@ -200,6 +201,8 @@ def portal_page(case: Case, now: dt.datetime, lang: str | None = None) -> Portal
     if appointment is not None:
         page.visit_day, page.visit_time = visit_words(pb, appointment, lang)
     page.status = texts.t(lang, f"status_{status_key}", day=page.visit_day, time=page.visit_time)
+    if status_key == "on_the_way":
+        page.status = _on_the_way(case, calendar, lang) or page.status
     if pb.scheduling is None:
         return page
     page.changes = customer_changes(pb, case, appointment, now)
@@ -219,6 +222,21 @@ def portal_page(case: Case, now: dt.datetime, lang: str | None = None) -> Portal
         ]
         page.slot_days = [d for d in page.slot_days if d.slots]
     return page
+
+
+def _on_the_way(case: Case, calendar: BusinessCalendar, lang: str) -> str | None:
+    """The technician's name and ETA while they travel (the customer asking "where is he?")."""
+    wo = (
+        WorkOrder.objects.filter(case_id=case.pk, status=WorkOrderStatus.TRAVELLING)
+        .exclude(eta=None)
+        .select_related("technician__agent")
+        .order_by("-travel_started_at")
+        .first()
+    )
+    if wo is None or wo.eta is None or wo.technician is None:
+        return None
+    eta = texts.clock(calendar.to_local(wo.eta))
+    return texts.t(lang, "status_on_the_way_eta", name=wo.technician.agent.name, eta=eta)
 
 
 def _iso(moment: dt.datetime | None) -> str:

@@ -14,10 +14,12 @@ from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Refused, ValidationFailed
 from opsdesk.engine.types import Event
+from opsdesk.field.models import WorkOrder
 from opsdesk.portal.links import case_link
 from opsdesk.portal.services import customer_cancel, customer_reschedule
 from opsdesk.scheduling.models import Appointment
 from tests.portal.conftest import VISIT
+from tests.service_desk import field_crew
 
 NEW_SLOT = dt.datetime(2026, 11, 5, 11, 0, tzinfo=dt.UTC)
 DEADLINE = VISIT - dt.timedelta(hours=24)  # customer_changes_until: {hours: 24}
@@ -50,6 +52,21 @@ def test_a_second_past_the_deadline_is_refused(visit: Case, frozen_clock: Any) -
     assert booked(visit) == [(VISIT, 0)]
     assert Case.objects.get(pk=visit.pk).state == "scheduled"
     assert TimelineEvent.objects.count() == events
+
+
+def test_while_the_technician_travels_the_link_shows_who_and_when(visit: Case) -> None:
+    tech = field_crew()
+    eta = dt.datetime(2026, 11, 3, 10, 55, tzinfo=dt.UTC)  # 13:55 in Istanbul
+    WorkOrder.objects.filter(case=visit).update(
+        status="TRAVELLING", technician=tech, eta=eta, travel_started_at=eta
+    )
+    event = Event("work.travelling", {"eta": "13:55", "technician": "Tolga Demir"})
+    dispatch(visit.pk, event, Actor("user:tolga"))
+    page = Client().get(case_link(visit.pk)).content.decode()
+    assert (
+        '<p class="p-status-line" id="status-line">'
+        "Teknisyenimiz Tolga Demir yolda, tahmini varış saati 13:55.</p>"
+    ) in page
 
 
 def test_a_start_without_a_time_zone_is_refused(visit: Case) -> None:
