@@ -50,7 +50,11 @@ def agent_of(user: Any) -> Agent | None:
         return None
     cached = getattr(user, "_opsdesk_agent", False)
     if cached is False:
-        cached = Agent.objects.filter(user=user, active=True).select_related("team").first()
+        cached = (
+            Agent.objects.filter(user=user, active=True)
+            .select_related("team", "technician")
+            .first()
+        )
         user._opsdesk_agent = cached
     return cached
 

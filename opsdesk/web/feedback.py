@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from opsdesk.common.actors import Actor
+from opsdesk.common.errors import Conflict, NotAllowed, Refused, ValidationFailed
 
 
 @dataclass
@@ -29,3 +35,30 @@ class Feedback:
     def other_errors(self, placed: set[str]) -> list[tuple[str, list[str]]]:
         """Errors of fields the form has no input for (shown at the top of the form)."""
         return [(k, v) for k, v in self.errors.items() if k not in placed]
+
+
+def attempt(
+    request: HttpRequest,
+    key: str,
+    call: Callable[[Actor], Any],
+    *,
+    section: str,
+    conflict_reasons: Callable[[Conflict], list[str]] = lambda exc: [],
+) -> Feedback | None:
+    """Run one domain call as the signed-in user; the form's feedback if it was
+    refused. `conflict_reasons` turns a Conflict into reasons (one per line)."""
+    fb: Feedback | None = None
+    try:
+        call(Actor.of_user(request.user))
+    except ValidationFailed as exc:
+        fb = Feedback(key, 422, errors=exc.errors)
+    except Refused as exc:
+        fb = Feedback(key, 409, reasons=exc.reasons)
+    except Conflict as exc:
+        reasons = conflict_reasons(exc)
+        fb = Feedback(key, 409, reasons=reasons, message="" if reasons else str(exc))
+    except NotAllowed:
+        fb = Feedback(key, 403, message="You are not allowed to do this.")
+    if fb is not None:
+        fb.values, fb.section = request.POST, section
+    return fb

@@ -22,34 +22,19 @@ from opsdesk.cases.models import Case
 from opsdesk.cases.services import case_transition
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, NotAllowed, Refused, ValidationFailed
 from opsdesk.orders.models import ServiceOrder
 from opsdesk.orders.services import order_route
 from opsdesk.playbook.model import PRIORITY_ORDER
 from opsdesk.tasks.services import task_complete
 from opsdesk.web import selectors
-from opsdesk.web.feedback import Feedback
+from opsdesk.web.feedback import Feedback, attempt
 from opsdesk.web.shortcuts import page, staff_view
 
 Call = Callable[[Actor], Any]
 
 
 def _attempt(request: HttpRequest, key: str, call: Call) -> Feedback | None:
-    """Run the domain call; the form's feedback if it refused."""
-    fb: Feedback | None = None
-    try:
-        call(Actor.of_user(request.user))
-    except ValidationFailed as exc:
-        fb = Feedback(key, 422, errors=exc.errors)
-    except Refused as exc:
-        fb = Feedback(key, 409, reasons=exc.reasons)
-    except Conflict as exc:
-        fb = Feedback(key, 409, message=str(exc))
-    except NotAllowed:
-        fb = Feedback(key, 403, message="You are not allowed to do this.")
-    if fb is not None:
-        fb.values, fb.section = request.POST, "queue"
-    return fb
+    return attempt(request, key, call, section="queue")
 
 
 # --- exceptions --------------------------------------------------------------------

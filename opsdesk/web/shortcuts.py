@@ -93,6 +93,7 @@ def page(
     nav = {
         "can_act": can(request.user, "case.act"),  # the queues
         "can_report": can(request.user, REPORT_ACTION),
+        "can_dispatch": can(request.user, "dispatch.manage"),
     }
     return render(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opsdesk.web import actions, queues, reports, views
+from opsdesk.web import actions, dispatch, queues, reports, technician, views
 from opsdesk.web.shortcuts import secure_headers
 
 app_name = "web"
@@ -39,6 +39,23 @@ urlpatterns = [
         "retention/cases/<str:case_id>/transition/",
         queues.retention_transition,
         name="retention_transition",
+    ),
+    path("dispatch/", dispatch.dispatch_board, name="dispatch"),
+    path("dispatch/plan/", dispatch.plan_day, name="dispatch_plan"),
+    path("dispatch/work-orders/<str:work_order_id>/move/", dispatch.move, name="dispatch_move"),
+    path(
+        "dispatch/technicians/<str:technician_id>/out/",
+        dispatch.technician_out,
+        name="dispatch_out",
+    ),
+    path("my-day/", technician.my_day, name="my_day"),
+    path("my-day/<str:work_order_id>/travel/", technician.travel, name="my_day_travel"),
+    path("my-day/<str:work_order_id>/arrived/", technician.arrived, name="my_day_arrived"),
+    path("my-day/<str:work_order_id>/complete/", technician.complete, name="my_day_complete"),
+    path(
+        "my-day/<str:work_order_id>/cannot-complete/",
+        technician.cannot_complete,
+        name="my_day_cannot",
     ),
     path("reports/channels/", reports.channels, name="channels"),
     path("reports/channels.csv", reports.channels_csv, name="channels_csv"),

@@ -126,7 +126,7 @@ def test_agents_see_the_queues_in_the_nav_and_only_managers_the_report(
     boss = agent_create(
         username="mete", name="Mete Manager", password="pw", team=None, role="manager"
     )
-    assert "Exceptions Retention Channels" in text(login(boss).get("/tasks/"))
+    assert "Exceptions Retention Dispatch Channels" in text(login(boss).get("/tasks/"))
 
 
 def test_routing_opens_the_case_and_the_order_leaves_the_queue(
