@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from unittest import mock
 
 import icalendar
 from django.core import signing
 from django.test import Client
 
 from opsdesk.cases.models import Case, TimelineEvent
+from opsdesk.common import clock
 from opsdesk.comms.models import Message
 from opsdesk.field.models import WorkOrder
 from opsdesk.portal import links
@@ -324,11 +324,9 @@ def test_no_cancel_when_the_playbook_does_not_allow_it(db: Any, frozen_clock: An
 
 
 def expired_token(case_id: str) -> str:
-    """A link issued 31 days ago (links live 30)."""
-    issued = int(dt.datetime.now(dt.UTC).timestamp()) - 31 * 86400
-    with mock.patch.object(
-        signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(issued)
-    ):
+    """A link issued 31 days ago on the shell's clock (links live 30)."""
+    now = clock.now()
+    with clock.frozen(now - dt.timedelta(days=31)):
         return case_token(case_id)
 
 
