@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "opsdesk.scheduling",
     "opsdesk.field",
     "opsdesk.billing",
+    "opsdesk.partners",
+    "opsdesk.applications",
     "opsdesk.portal",
     "opsdesk.reports",
     "opsdesk.api",

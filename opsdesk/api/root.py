@@ -5,8 +5,10 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from opsdesk.api import (
+    applications,
     cases,
     customers,
+    documents,
     errors,
     field,
     orders,
@@ -27,6 +29,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", customers.router)
+api.add_router("", documents.router)
 api.add_router("", cases.router)
 api.add_router("", tasks.router)
 api.add_router("", orders.router)
@@ -34,3 +37,4 @@ api.add_router("", webhooks.router)
 api.add_router("", twilio_webhooks.router)
 api.add_router("", reports.router)
 api.add_router("", field.router)
+api.add_router("", applications.router)

@@ -183,6 +183,7 @@ def needs_more_than_rows(case: Case, pb: Playbook, decision: Decision) -> bool:
         or decision.book is not None
         or decision.cancel_appointment
         or decision.hand_backs
+        or decision.status_pushes
         or decision.timers_to_cancel
         or (decision.changed_state and pb.states[decision.state_to or case.state].final)
     )
@@ -252,6 +253,11 @@ def apply_decision(
 
         for reason in decision.hand_backs:
             hand_back_record(case, reason, now)
+    if decision.status_pushes:
+        # Imported here: the applications app builds on cases.
+        from opsdesk.applications.sync import status_pushes_record
+
+        status_pushes_record(case, decision.status_pushes, now)
     if closing:
         _close(case, actor, now)
     return Applied(messages=rows.messages, tasks=rows.tasks, timeline=rows.timeline)

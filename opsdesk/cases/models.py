@@ -149,6 +149,7 @@ class EventType(models.TextChoices):
     APPOINTMENT_NOT_BOOKED = "APPOINTMENT_NOT_BOOKED"
     APPOINTMENT_CANCELLED = "APPOINTMENT_CANCELLED"
     CUSTOMER_REPLIED = "CUSTOMER_REPLIED"
+    PARTNER_STATUS = "PARTNER_STATUS"  # a status queued for the partner platform
     WORK_ORDER = "WORK_ORDER"  # the visit's work order: created, moved, travelling, done, ...
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -70,6 +70,7 @@ class Known:
     order: Order | None = None
     documents: tuple[str, ...] = ()
     timeline: tuple[TimelineEvent, ...] = ()  # rows to write with the first decision
+    context: Mapping[str, Any] = field(default_factory=dict)  # see opsdesk.cases.context
 
 
 def case_open(
@@ -116,7 +117,12 @@ def case_open(
             first: tuple[TimelineEvent, ...] = (opened,)
         else:
             snapshot = build_snapshot(
-                case, pb, fresh=True, order=known.order, documents=known.documents
+                case,
+                pb,
+                fresh=True,
+                order=known.order,
+                documents=known.documents,
+                context=known.context,
             )
             first = (*known.timeline, opened)
         decide_and_apply(

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Max
 
+from opsdesk.cases.context import load_case_contexts
 from opsdesk.cases.models import Case, CaseMilestone, Flag, FlagStatus
 from opsdesk.common import clock
 from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
@@ -191,6 +192,8 @@ class _Reads:
     appointments: dict[str, Any] = field(default_factory=dict)  # booked, by case
     flags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     tasks: dict[str, dict[str, str]] = field(default_factory=dict)
+    task_done_by: dict[str, dict[str, str]] = field(default_factory=dict)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # opsdesk.cases.context
     sent: dict[str, set[str]] = field(default_factory=dict)
     timers: dict[str, set[str]] = field(default_factory=dict)
 
@@ -232,16 +235,19 @@ def _read_rows(reads: _Reads, cases: list[Case], pbs: Mapping[str, Playbook]) ->
         "case_id", "code", "status"
     ):
         reads.flags.setdefault(case_id, []).append((code, status))
-    for case_id, key, status in (
+    for case_id, key, status, done_by in (
         Task.objects.filter(case_id__in=ids)
         .exclude(key="")
         .order_by("created_at")
-        .values_list("case_id", "key", "status")
+        .values_list("case_id", "key", "status", "completed_by_id")
     ):
         tasks = reads.tasks.setdefault(case_id, {})
         # An open task of a key wins over an older finished one.
         if tasks.get(key) != TaskStatus.OPEN:
             tasks[key] = status
+        if status == TaskStatus.DONE and done_by is not None:
+            reads.task_done_by.setdefault(case_id, {})[key] = str(done_by)
+    reads.extra.update(load_case_contexts(ids))
     for case_id, template in (
         Message.objects.filter(case_id__in=ids, direction="OUTBOUND")
         .exclude(template="")
@@ -262,6 +268,7 @@ def _snapshot(
     order: Order | ServiceOrder | None,
     documents: tuple[str, ...] | None,
     fresh: bool,
+    context: Mapping[str, Any] | None = None,
 ) -> CaseSnapshot:
     """`reads`: what was read for the case (`fresh`: a case created in this
     transaction, which has no rows yet). `order` and `documents`: the caller's,
@@ -292,6 +299,7 @@ def _snapshot(
         free_slots=lambda team, after: free_slots(pb, team, after, clock.now()),
     )
     if fresh:
+        snap.extra = dict(context or {})
         return snap
     snap.whatsapp_window_until = reads.whatsapp.get(customer.pk)
     snap.milestones = frozenset(reads.milestones.get(case.pk, ()))
@@ -302,6 +310,8 @@ def _snapshot(
     snap.flag_codes = frozenset(code for code, _ in flags)
     snap.flags_open = sum(1 for _, status in flags if status == FlagStatus.OPEN)
     snap.tasks = reads.tasks.get(case.pk, {})
+    snap.task_done_by = reads.task_done_by.get(case.pk, {})
+    snap.extra = reads.extra.get(case.pk, {})
     snap.sent = frozenset(reads.sent.get(case.pk, ()))
     snap.timers = frozenset(reads.timers.get(case.pk, ()))
     return snap
@@ -318,8 +328,10 @@ def build_snapshot(
     fresh: bool = False,
     order: Order | ServiceOrder | None = None,
     documents: tuple[str, ...] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> CaseSnapshot:
-    """`fresh`: the case was created in this transaction, so it has no rows yet.
+    """`fresh`: the case was created in this transaction, so it has no rows yet
+    (`context`: the other apps' contexts the caller holds for it, see cases.context).
     `order` and `documents`, when the caller has them, are not read again.
     A service order (trigger order.received) is the case's `order`."""
     by_order = _by_order(pb)
@@ -333,7 +345,7 @@ def build_snapshot(
         _read_rows(reads, [case], {case.pk: pb})
     elif not by_order and documents is None:
         _read_orders(reads, [], [case.customer_id])
-    return _snapshot(case, pb, reads, order, documents, fresh)
+    return _snapshot(case, pb, reads, order, documents, fresh, context)
 
 
 def build_snapshots(cases: list[Case], pbs: Mapping[str, Playbook]) -> dict[str, CaseSnapshot]:

@@ -103,3 +103,19 @@ def work_order_id() -> str:
 
 def invoice_id() -> str:
     return new_id("inv")
+
+
+def partner_id() -> str:
+    return new_id("prt")
+
+
+def status_push_id() -> str:
+    return new_id("sps")
+
+
+def application_id() -> str:
+    return new_id("apl")
+
+
+def traveller_id() -> str:
+    return new_id("trv")

@@ -50,6 +50,9 @@ class Message(models.Model):
     whatsapp_template = models.CharField(max_length=100, blank=True)
     whatsapp_params = models.JSONField(default=list)
     whatsapp_buttons = models.JSONField(default=list)  # quick-reply payloads
+    # Email attachments: [{"name", "content_type", "storage_path"}], read from Django's
+    # storage by the SMTP adapter when it sends.
+    attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
     provider_message_id = models.CharField(max_length=128, blank=True, db_index=True)
     error = models.TextField(blank=True)

@@ -65,14 +65,30 @@ class Order(models.Model):
 
 
 class Document(models.Model):
-    """A document the customer provided (uploaded via app-web or received by staff)."""
+    """A document the customer provided (uploaded via app-web or received by staff).
+
+    A file is stored through Django's storage under a generated name (never the
+    uploaded one); `sha256` and `size` are of the stored bytes, blank/null for
+    rows recorded without a file.
+    """
 
     id = models.CharField(primary_key=True, max_length=32, default=ids.document_id, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
+    # Whom within the customer's case it is for (e.g. a traveller's id); free text.
+    subject = models.CharField(max_length=64, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
     doc_type = models.CharField(max_length=120)
-    file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="documents/%Y/%m/", max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)  # hex digest of the stored file
+    size = models.PositiveBigIntegerField(null=True, blank=True)  # bytes
+    content_type = models.CharField(max_length=100, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)  # as uploaded; never a path
     received_at = models.DateTimeField()
     source = models.CharField(max_length=20, default="APP_WEB")
+    verified_by = models.CharField(max_length=100, blank=True)  # actor label
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.doc_type

@@ -218,17 +218,26 @@ def document_receive(
         if file is not None:
             doc.file = file
         doc.save()
-        timeline_row(
-            None,
-            customer_id,
-            "DOCUMENT_RECEIVED",
-            actor,
-            now,
-            document_id=doc.pk,
-            doc_type=doc_type,
-        ).save()
-        dispatch_open_cases(customer_id, Event("document.received", {"doc_type": doc_type}), actor)
+        document_received(doc, actor)
     return doc
+
+
+def document_received(doc: Document, actor: Actor) -> None:
+    """After a document is saved, in the caller's transaction: the DOCUMENT_RECEIVED
+    timeline row and the `document.received` event to the customer's open cases.
+    Shared by `document_receive` and `documents.document_upload`."""
+    timeline_row(
+        None,
+        doc.customer_id,
+        "DOCUMENT_RECEIVED",
+        actor,
+        doc.received_at,
+        document_id=doc.pk,
+        doc_type=doc.doc_type,
+    ).save()
+    dispatch_open_cases(
+        doc.customer_id, Event("document.received", {"doc_type": doc.doc_type}), actor
+    )
 
 
 def open_case_of(customer_id: str) -> Case | None:

@@ -22,6 +22,7 @@ from opsdesk.engine.types import (
     FieldWork,
     FlagToRaise,
     MessageToSend,
+    StatusPush,
     TaskToOpen,
     TimelineEntry,
     TimerToSet,
@@ -49,6 +50,7 @@ from opsdesk.playbook.model import (
     SetTimer,
     StartCadence,
     StopCadence,
+    SyncStatus,
     Transition,
     Wait,
 )
@@ -125,6 +127,7 @@ class _Run:
             "sent": sorted(self.sent),
             "tasks": self.tasks,
             "order": self.snap.order,
+            "application": None,
             "documents": list(self.snap.documents),
             "timers": sorted(self.timers),
             "team": self.team,
@@ -134,6 +137,7 @@ class _Run:
             "today": self.calendar.local_date(self.now),
             "now": self.now,
             "event": {"type": self.event.type, **self.event.data},
+            **self.snap.extra,
         }
 
     def context(self) -> dict[str, Any]:
@@ -248,6 +252,13 @@ class _Run:
             for name, value in values.items():
                 if name in spec.fields:
                     self.set_field(name, value)
+        if spec is not None and spec.review is not None and spec.review.four_eyes:
+            prepared_by = self.snap.task_done_by.get(spec.review.of)
+            if prepared_by is not None and prepared_by == self.event.data.get("by"):
+                return self.refuse(
+                    f"Four eyes: you completed the work under review ({spec.review.of}); "
+                    "someone else must review it"
+                )
         if spec is not None:
             unmet = [r.message for r in spec.complete_requires if not self.holds(r.when)]
             if unmet:
@@ -300,6 +311,13 @@ class _Run:
             self.stop_cadence(action.stop_cadence)
         elif isinstance(action, Wait):
             raise EngineError("`wait` outside a cadence's steps")  # the check refuses it
+        elif isinstance(action, SyncStatus):
+            ctx = self.context()
+            status = render(action.sync_status.status, ctx).strip()
+            subject = action.sync_status.subject
+            who = str(evaluate(subject, ctx) or "") if subject else ""
+            self.d.status_pushes.append(StatusPush(status, who))
+            self.note("PARTNER_STATUS", status=status, subject=who)
         elif isinstance(action, HandBack):
             reason = render(action.hand_back, self.context())
             self.d.hand_backs.append(reason)

@@ -51,6 +51,10 @@ class CaseSnapshot:
     flag_codes: frozenset[str] = frozenset()  # every flag ever raised on the case
     profile_issues: tuple[ProfileIssue, ...] = ()
     tasks: dict[str, str] = field(default_factory=dict)  # playbook task key -> status
+    # Who completed each task key last (a user id or actor label): four-eyes reviews.
+    task_done_by: dict[str, str] = field(default_factory=dict)
+    # Contexts other apps add (opsdesk.cases.context), e.g. "application".
+    extra: dict[str, Any] = field(default_factory=dict)
     sent: frozenset[str] = frozenset()  # template keys sent or logged
     order: dict[str, Any] | None = None
     documents: tuple[str, ...] = ()  # document types the customer has provided
@@ -145,6 +149,14 @@ class TimerToSet:
 
 
 @dataclass(frozen=True)
+class StatusPush:
+    """A status for the partner platform (`sync_status`); `subject` e.g. a traveller id."""
+
+    status: str
+    subject: str = ""
+
+
+@dataclass(frozen=True)
 class FieldWork:
     """A booked visit's work order: what the technician needs (scheduling.field_work)."""
 
@@ -170,6 +182,7 @@ class Decision:
     timers_to_cancel: list[str] = field(default_factory=list)
     fields_to_set: dict[str, Any] = field(default_factory=dict)
     hand_backs: list[str] = field(default_factory=list)  # reasons
+    status_pushes: list[StatusPush] = field(default_factory=list)
     milestones: list[str] = field(default_factory=list)
     # A booking (cancelling any earlier one), or None with cancel_appointment.
     book: Appointment | None = None

@@ -6,28 +6,25 @@ carries the same `X-Opsdesk-Delivery` id, so a channel that sees it twice can
 drop the repeat.
 
 Signature: `X-Opsdesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
-"<t>.<body>" with the channel's webhook secret>` (docs/api.md shows how to check it).
+"<t>.<body>" with the channel's webhook secret>` (docs/api.md shows how to check it),
+made by `opsdesk.common.webhooks`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 from typing import Any
 
 import httpx
 from django.db import transaction
 
 from opsdesk.cases.models import Case
-from opsdesk.common import clock
-from opsdesk.comms.adapters.base import RetryableError
+from opsdesk.common import clock, webhooks
+from opsdesk.comms.adapters.base import PermanentError, RetryableError
 from opsdesk.orders.models import HandBack, HandBackStatus, OrderStatus, ServiceOrder
 from opsdesk.runtime.models import OutboxItem
 
 EFFECT = "channel.hand_back"
-TIMEOUT = 10.0
 
 
 def hand_back_record(case: Case, reason: str, now: dt.datetime) -> HandBack | None:
@@ -75,11 +72,6 @@ def payload_of(hand_back: HandBack) -> dict[str, Any]:
     }
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
 def deliver(payload: dict[str, Any], client: httpx.Client | None = None) -> None:
     """The outbox handler: POST the hand-back; raises RetryableError until a 2xx."""
     hand_back = (
@@ -88,25 +80,19 @@ def deliver(payload: dict[str, Any], client: httpx.Client | None = None) -> None
     if hand_back is None or hand_back.status != HandBackStatus.PENDING:
         return  # acknowledged by an earlier delivery (or the order is gone)
     channel = hand_back.order.channel
-    body = json.dumps(payload_of(hand_back), separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "opsdesk-webhooks/1",
-        "X-Opsdesk-Event": "order.handed_back",
-        "X-Opsdesk-Delivery": hand_back.pk,
-        "X-Opsdesk-Signature": sign(channel.webhook_secret, int(clock.now().timestamp()), body),
-    }
     try:
-        if client is None:
-            with httpx.Client(timeout=TIMEOUT) as own:
-                response = own.post(channel.webhook_url, content=body, headers=headers)
-        else:
-            response = client.post(channel.webhook_url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        raise RetryableError(f"{channel.key} webhook: {exc}") from exc
-    if not response.is_success:
-        # Until the channel acknowledges, it has not seen the hand-back: retry.
-        raise RetryableError(f"{channel.key} webhook answered HTTP {response.status_code}")
+        webhooks.post_signed(
+            channel.webhook_url,
+            channel.webhook_secret,
+            payload_of(hand_back),
+            client,
+            headers={"X-Opsdesk-Event": "order.handed_back", "X-Opsdesk-Delivery": hand_back.pk},
+            label=f"{channel.key} webhook",
+        )
+    except PermanentError as exc:
+        # Until the channel acknowledges, it has not seen the hand-back: even a 4xx
+        # (a channel's broken deploy, a rotated secret) is retried.
+        raise RetryableError(exc.message) from exc
     with transaction.atomic():
         HandBack.objects.filter(pk=hand_back.pk, status=HandBackStatus.PENDING).update(
             status=HandBackStatus.ACKNOWLEDGED, acknowledged_at=clock.now()

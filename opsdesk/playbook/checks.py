@@ -38,6 +38,7 @@ from opsdesk.playbook.model import (
     SetTimer,
     StartCadence,
     StopCadence,
+    SyncStatus,
     Wait,
 )
 
@@ -176,6 +177,14 @@ def _check_states(pb: Playbook) -> list[Problem]:
                 out.append(Problem(path, f"no cadence {name!r}"))
         elif isinstance(action, BookAppointment) and pb.scheduling is None:
             out.append(Problem(path, "book_appointment needs a `scheduling` section"))
+        elif isinstance(action, SyncStatus) and "application.received" not in pb.trigger.events:
+            out.append(
+                Problem(
+                    path,
+                    "sync_status reports to the partner an application came from: "
+                    "the playbook needs application.received",
+                )
+            )
         elif isinstance(action, HandBack) and "order.received" not in pb.trigger.events:
             out.append(
                 Problem(path, "hand_back returns an order: the playbook needs order.received")
@@ -246,6 +255,11 @@ def _check_tasks(pb: Playbook) -> list[Problem]:
         for i, name in enumerate(task.fields):
             if name not in pb.fields:
                 out.append(Problem(f"tasks.{key}.fields[{i}]", f"no field {name!r}"))
+        if task.review is not None:
+            if task.review.of not in pb.tasks:
+                out.append(Problem(f"tasks.{key}.review.of", f"no task {task.review.of!r}"))
+            elif task.review.of == key:
+                out.append(Problem(f"tasks.{key}.review.of", "a task cannot review itself"))
     return out
 
 
@@ -281,6 +295,10 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
             yield f"{path}.if", action.if_, True
         elif isinstance(action, HandBack):
             yield f"{path}.hand_back", action.hand_back, False
+        elif isinstance(action, SyncStatus):
+            yield f"{path}.sync_status.status", action.sync_status.status, False
+            if action.sync_status.subject:
+                yield f"{path}.sync_status.subject", action.sync_status.subject, True
         elif isinstance(action, BookAppointment) and action.book_appointment.at:
             yield f"{path}.book_appointment.at", action.book_appointment.at, True
     work = pb.scheduling.field_work if pb.scheduling else None

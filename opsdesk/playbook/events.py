@@ -38,6 +38,11 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
         "work.arrived",
         "work.completed",
         "work.not_completed",
+        # A partner's application (opsdesk.applications): an item noted missing or
+        # resolved (event.item, event.change), a traveller's status or appointment
+        # (event.traveller_id, event.traveller, event.status).
+        "application.updated",
+        "traveller.updated",
     }
 )
 

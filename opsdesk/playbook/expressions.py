@@ -26,6 +26,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset(
         "sent",
         "tasks",
         "order",
+        "application",  # a partner's application and its travellers (applications app)
         "documents",
         "timers",
         "team",

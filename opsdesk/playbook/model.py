@@ -187,6 +187,21 @@ class HandBack(Node):
     hand_back: str
 
 
+class SyncSpec(Node):
+    """`status` (Jinja) for the partner; `subject` (an expression, e.g.
+    `event.traveller_id`) when the status is one traveller's, not the whole case's."""
+
+    status: str
+    subject: str | None = None
+
+
+class SyncStatus(Node):
+    """Push a status to the partner platform the case's application came from
+    (a signed webhook with retries by default; the result is kept on the case)."""
+
+    sync_status: SyncSpec
+
+
 class Milestone(Node):
     """Record that the case reached a named milestone (first time only); reports count them."""
 
@@ -253,6 +268,7 @@ Action = Annotated[
     | Annotated[StartCadence, Tag("start_cadence")]
     | Annotated[StopCadence, Tag("stop_cadence")]
     | Annotated[HandBack, Tag("hand_back")]
+    | Annotated[SyncStatus, Tag("sync_status")]
     | Annotated[Milestone, Tag("milestone")]
     | Annotated[BookAppointment, Tag("book_appointment")]
     | Annotated[CancelAppointment, Tag("cancel_appointment")]
@@ -263,7 +279,7 @@ Action = Annotated[
         custom_error_message=(
             "an action is one of raise_flags, assign, send, open_task, set_timer, "
             "cancel_timer, set_field, note, start_cadence, stop_cadence, wait (in a "
-            "cadence), hand_back, milestone, book_appointment, cancel_appointment, "
+            "cadence), hand_back, sync_status, milestone, book_appointment, cancel_appointment, "
             "or if/then/else"
         ),
     ),
@@ -271,6 +287,14 @@ Action = Annotated[
 
 
 # --- tasks, states ----------------------------------------------------------
+
+
+class ReviewSpec(Node):
+    """This task reviews the work of task `of`; with `four_eyes`, whoever completed
+    that task cannot complete this one."""
+
+    of: str
+    four_eyes: bool = True
 
 
 class TaskSpec(Node):
@@ -287,6 +311,7 @@ class TaskSpec(Node):
     # Case fields the person fills in when completing the task (e.g. a call's
     # outcome, a rejection cause); required ones must be given.
     fields: list[str] = []
+    review: ReviewSpec | None = None
 
 
 class Transition(Node):
@@ -335,7 +360,9 @@ class CadenceSpec(Node):
 
 
 class Trigger(Node):
-    events: list[Literal["customer.created", "order.received"]] = Field(min_length=1)
+    events: list[Literal["customer.created", "order.received", "application.received"]] = Field(
+        min_length=1
+    )
 
 
 class ZoneSpec(Node):

@@ -25,6 +25,7 @@ from opsdesk.common import clock
 from opsdesk.common.actors import WORKER
 from opsdesk.comms.adapters.base import (
     AdapterError,
+    AttachmentRef,
     OutboundMessage,
     PermanentError,
     WhatsAppTemplate,
@@ -112,6 +113,10 @@ def _outbound(message: Message) -> OutboundMessage:
         )
         if message.whatsapp_template
         else None,
+        attachments=tuple(
+            AttachmentRef(a["name"], a["content_type"], a["storage_path"])
+            for a in message.attachments or ()
+        ),
     )
 
 

@@ -34,12 +34,12 @@ def task_complete(task_id: str, actor: Actor, values: Mapping[str, Any] | None =
         if case is not None and case.status == CaseStatus.OPEN:
             fields = task_field_values(case, task.key, values or {})
             # Raises Refused before anything below is written.
-            decide_and_apply(
-                case,
-                Event("task.complete", {"key": task.key, "task_id": task.pk, "fields": fields}),
-                actor,
-                now,
+            # `by`: who completes it, for four-eyes reviews (snapshot.task_done_by).
+            by = str(actor.user.pk) if actor.user is not None else actor.label
+            event = Event(
+                "task.complete", {"key": task.key, "task_id": task.pk, "fields": fields, "by": by}
             )
+            decide_and_apply(case, event, actor, now)
         task.status, task.completed_at, task.completed_by = TaskStatus.DONE, now, actor.user
         task.save(update_fields=["status", "completed_at", "completed_by"])
         timeline_row(

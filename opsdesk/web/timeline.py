@@ -140,6 +140,10 @@ _DESCRIBE: dict[str, Describe] = {
     "APPOINTMENT_NOT_BOOKED": lambda p, pb: f"No visit booked: {p.get('reason', '')}",
     "APPOINTMENT_CANCELLED": lambda p, pb: f"Visit of {_when(p.get('start'))} cancelled",
     "WORK_ORDER": lambda p, pb: _work_order(p),
+    "PARTNER_STATUS": lambda p, pb: (
+        f"Status {p.get('status')!r} sent to the partner"
+        + (f" for {p['subject']}" if p.get("subject") else "")
+    ),
     "CUSTOMER_REPLIED": lambda p, pb: (
         f"Customer answered on {p.get('channel', '?')}: "
         + (str(p.get("intent")) if p.get("intent") else "not read for sure, for a person")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opsdesk.web import actions, dispatch, queues, reports, technician, views
+from opsdesk.web import actions, applications, dispatch, queues, reports, technician, views
 from opsdesk.web.shortcuts import secure_headers
 
 app_name = "web"
@@ -74,4 +74,24 @@ urlpatterns = [
     path(W + "tasks/<str:task_id>/check/", actions.task_check, name="task_check"),
     path(W + "tasks/<str:task_id>/complete/", actions.task_done, name="task_complete"),
     path(W + "messages/", actions.message_log_view, name="message_log"),
+    path(
+        W + "applications/<str:application_id>/missing-items/",
+        applications.missing_item_add,
+        name="missing_item_add",
+    ),
+    path(
+        W + "missing-items/<int:item_id>/resolve/",
+        applications.missing_item_resolve_view,
+        name="missing_item_resolve",
+    ),
+    path(
+        W + "travellers/<str:traveller_id>/appointment/",
+        applications.traveller_appointment,
+        name="traveller_appointment",
+    ),
+    path(
+        W + "travellers/<str:traveller_id>/status/",
+        applications.traveller_status,
+        name="traveller_status",
+    ),
 ]

@@ -21,6 +21,7 @@ from opsdesk.common.errors import ValidationFailed
 from opsdesk.customers.models import Customer
 from opsdesk.customers.services import CustomerInput, customer_create
 from opsdesk.web import selectors
+from opsdesk.web.application_panel import application_panel
 from opsdesk.web.feedback import Feedback
 from opsdesk.web.shortcuts import customer_or_404, is_htmx, page, staff_view
 from opsdesk.web.timeline import entries
@@ -160,7 +161,8 @@ def workspace_context(
     events, more = selectors.timeline_page(customer)
     ws.timeline = entries(events, ws.cases, ws.playbook)
     ws.timeline_more = more
-    return {"nav": "customers", "ws": ws, "fb": fb}
+    panel = application_panel(ws.case, ws.playbook)
+    return {"nav": "customers", "ws": ws, "fb": fb, "app_panel": panel}
 
 
 def workspace_url(customer_id: str, case_id: str | None = None, section: str = "") -> str:

@@ -1,44 +1,10 @@
-"""A sales channel's webhook endpoint: checks the opsdesk signature on each hand-back.
-
-The check is written here from the documented scheme (docs/api.md), not with
-opsdesk's own signing code, so a change to either side shows up as a failure.
-"""
+"""A sales channel's webhook endpoint: checks the opsdesk signature on each hand-back."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from typing import Any
-
-from tests.fakes.http_provider import FakeJsonProvider, Received, Reply
+from tests.fakes.signed_webhook import FakeSignedWebhook
 
 
-class FakeChannelWebhook(FakeJsonProvider):
-    def __init__(self, secret: str = "") -> None:
-        super().__init__()
-        self.secret = secret
-
-    @property
-    def url(self) -> str:
-        return f"{self.origin}/hand-backs"
-
-    def signature_ok(self, received: Received) -> bool:
-        header = received.headers.get("x-opsdesk-signature", "")
-        parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-        expected = hmac.new(
-            self.secret.encode(), parts.get("t", "").encode() + b"." + received.body, hashlib.sha256
-        ).hexdigest()
-        return hmac.compare_digest(expected, parts.get("v1", ""))
-
-    def handle(self, received: Received) -> Reply:
-        self.arrive(received)
-        if received.method != "POST" or received.path != "/hand-backs":
-            return Reply(404, {"error": "not found"})
-        if not self.signature_ok(received):
-            return Reply(401, {"error": "bad signature"})
-        payload: dict[str, Any] = json.loads(received.body)
-        failure = self.accept(payload)
-        if failure is not None:
-            return Reply(failure.status, {"error": failure.message})
-        return Reply(200, {"received": payload["hand_back_id"]})
+class FakeChannelWebhook(FakeSignedWebhook):
+    PATH = "/hand-backs"
+    ID_KEY = "hand_back_id"

@@ -20,6 +20,15 @@ class WhatsAppTemplate:
 
 
 @dataclass(frozen=True)
+class AttachmentRef:
+    """A file to attach (email): where it is in Django's storage, and how to name it."""
+
+    name: str
+    content_type: str
+    storage_path: str
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     # opsdesk message id ("msg_..."); sent along where the provider allows
     # (WhatsApp: biz_opaque_callback_data) so status callbacks can be matched.
@@ -31,6 +40,7 @@ class OutboundMessage:
     subject: str = ""
     # Send as a template message when set (needed outside WhatsApp's 24h window).
     whatsapp_template: WhatsAppTemplate | None = None
+    attachments: tuple[AttachmentRef, ...] = ()  # email only
 
 
 @dataclass(frozen=True)

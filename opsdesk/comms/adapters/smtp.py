@@ -3,22 +3,31 @@
 Reply codes: RFC 5321 §4.2 (4yz transient, 5yz permanent). The Message-ID is
 built from our message id, so a reply's In-Reply-To and a resend both point back
 at the opsdesk message.
+
+Attachments (a message's `attachments`, e.g. a document pack) are read from
+Django's storage at send time and added as MIME parts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import mimetypes
 import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
+
+from django.core.files.storage import default_storage
 
 from opsdesk.common import clock
 from opsdesk.comms.adapters.base import (
     AdapterError,
+    AttachmentRef,
     OutboundMessage,
     PermanentError,
     RetryableError,
@@ -29,6 +38,27 @@ from opsdesk.comms.adapters.base import (
 _ADDR_SPEC = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 _ID_LEFT = re.compile(r"[A-Za-z0-9_-]+")  # opsdesk ids are prefix_base62: always dot-atom text
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")  # RFC 5646, loosely
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str  # "type/subtype"
+    data: bytes
+
+
+def read_attachments(refs: Sequence[AttachmentRef]) -> tuple[Attachment, ...]:
+    """The message's attachments, read from Django's storage at send time."""
+    out = []
+    for ref in refs:
+        try:
+            with default_storage.open(ref.storage_path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError as exc:
+            raise PermanentError(f"attachment {ref.storage_path} is missing from storage") from exc
+        content_type = ref.content_type or mimetypes.guess_type(ref.name)[0] or ""
+        out.append(Attachment(ref.name, content_type or "application/octet-stream", data))
+    return tuple(out)
 
 
 class SmtpEmailAdapter:
@@ -74,7 +104,10 @@ class SmtpEmailAdapter:
         self._local_hostname = socket.getfqdn()
 
     def send(self, message: OutboundMessage) -> SendResult:
-        email_message = build_message(message, self._from, self._domain, clock.now())
+        attachments = read_attachments(message.attachments)
+        email_message = build_message(
+            message, self._from, self._domain, clock.now(), attachments=attachments
+        )
         message_id = str(email_message["Message-ID"])
         try:
             smtp = self._connect()
@@ -107,7 +140,12 @@ class SmtpEmailAdapter:
 
 
 def build_message(
-    message: OutboundMessage, sender: Address, domain: str, now: dt.datetime
+    message: OutboundMessage,
+    sender: Address,
+    domain: str,
+    now: dt.datetime,
+    *,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     """The RFC 5322 message for one send; refuses locally what a relay would refuse."""
     if message.channel != "EMAIL":
@@ -132,6 +170,15 @@ def build_message(
     # After set_content, which drops every Content-* header set before it.
     if _LANGUAGE_TAG.fullmatch(message.language):
         email_message["Content-Language"] = message.language
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        # text/* would need a charset we do not know: send those bytes as they are.
+        if not (maintype and subtype) or maintype == "text":
+            maintype, subtype = "application", "octet-stream"
+        # Base64 by default: binary parts stay 7-bit clean too.
+        email_message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.name
+        )
     return email_message
 
 
