@@ -22,6 +22,7 @@ from opsdesk.applications import services
 from opsdesk.applications.models import Application, MissingItem, Traveller
 from opsdesk.common.errors import NotAllowed
 from opsdesk.partners.models import PartnerPlatform
+from opsdesk.partners.selectors import case_pushes
 
 router = Router(tags=["applications"], auth=AUTH)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -82,6 +83,17 @@ class MissingItemOut(Schema):
     resolved_at: dt.datetime | None
 
 
+class StatusPushOut(Schema):
+    status: str
+    subject: str
+    state: str  # PENDING, DELIVERED, FAILED, NO_WEBHOOK
+    attempts: int
+    http_status: int | None
+    last_error: str
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
 class ApplicationOut(Schema):
     id: str
     partner: str
@@ -97,6 +109,7 @@ class ApplicationOut(Schema):
     checklist: list[dict[str, Any]]
     travellers: list[TravellerOut]
     missing_items: list[MissingItemOut]
+    status_pushes: list[StatusPushOut]  # to the partner, oldest first
 
 
 class MissingItemIn(Schema):
@@ -144,6 +157,7 @@ def application_out(app: Application) -> dict[str, Any]:
         "checklist": app.checklist,
         "travellers": list(app.travellers.all()),
         "missing_items": sorted(app.missing_items.all(), key=lambda i: i.pk),
+        "status_pushes": list(reversed(case_pushes(app.case_id))) if app.case_id else [],
     }
 
 

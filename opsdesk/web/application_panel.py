@@ -16,6 +16,8 @@ from opsdesk.applications.models import (
     TravellerStatus,
 )
 from opsdesk.cases.models import Case
+from opsdesk.partners.models import StatusPush
+from opsdesk.partners.selectors import case_pushes
 
 CATALOG = "booking_instructions"
 # The statuses an agent records after the booking, one at a time, from the panel.
@@ -38,6 +40,7 @@ class ApplicationPanel:
     missing: list[MissingItem]  # still missing
     resolved: list[MissingItem]  # received or waived
     booking: Booking | None
+    pushes: list[StatusPush] = field(default_factory=list)  # to the partner, newest first
     kinds: list[tuple[str, str]] = field(default_factory=lambda: list(ItemKind.choices))
     later_statuses: list[tuple[str, str]] = field(
         default_factory=lambda: [(s.value, s.label) for s in LATER_STATUSES]
@@ -83,4 +86,5 @@ def application_panel(case: Case | None, playbook: Any) -> ApplicationPanel | No
         missing=[i for i in items if i.status == ItemStatus.MISSING],
         resolved=[i for i in items if i.status != ItemStatus.MISSING],
         booking=booking_instructions(playbook, app.destination),
+        pushes=list(case_pushes(case.pk)[:20]),
     )

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from opsdesk.applications.models import Application
 from opsdesk.cases.models import Case, CaseMilestone
@@ -194,6 +195,17 @@ def test_an_application_with_two_travellers_from_the_partner_to_feedback(
     ]
     # The partner's two 503s hit the two bookings' first attempts; the retries got through.
     assert [p.attempts for p in pushes] == [2, 2, 1, 1, 1, 1, 1]
+    # The partner's view of the application shows each push and how it went.
+    seen = Client().get(f"/api/v1/applications/{app.pk}", **partner).json()["status_pushes"]
+    assert [(p["status"], p["state"], p["attempts"], p["http_status"]) for p in seen] == [
+        ("appointment_booked", "DELIVERED", 2, 200),
+        ("appointment_booked", "DELIVERED", 2, 200),
+        ("submitted", "DELIVERED", 1, 200),
+        ("at_embassy", "DELIVERED", 1, 200),
+        ("approved", "DELIVERED", 1, 200),
+        ("at_embassy", "DELIVERED", 1, 200),
+        ("rejected", "DELIVERED", 1, 200),
+    ]
     # Each arrived once; the first, retried, arrived after the later ones (the
     # payload's `at` says when each status happened).
     received = [(r["status"], r["subject"], r["reference"]) for r in partner_site.requests]
