@@ -155,6 +155,8 @@ WHATSAPP_PHONE_NUMBER_ID = os.environ.get("OPSDESK_WHATSAPP_PHONE_NUMBER_ID", ""
 WHATSAPP_ACCESS_TOKEN = os.environ.get("OPSDESK_WHATSAPP_ACCESS_TOKEN", "")
 WHATSAPP_APP_SECRET = os.environ.get("OPSDESK_WHATSAPP_APP_SECRET", "")
 WHATSAPP_VERIFY_TOKEN = os.environ.get("OPSDESK_WHATSAPP_VERIFY_TOKEN", "")
+# Click-to-call from the agent's screen: "dev" (connects nobody) or "twilio".
+OPSDESK_CLICK_TO_CALL = os.environ.get("OPSDESK_CLICK_TO_CALL", "dev")
 TWILIO_API_BASE = os.environ.get("OPSDESK_TWILIO_API_BASE", "https://api.twilio.com")
 TWILIO_ACCOUNT_SID = os.environ.get("OPSDESK_TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("OPSDESK_TWILIO_AUTH_TOKEN", "")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
-from opsdesk.access.policy import restrict
+from opsdesk.access.policy import agent_of, restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
 from opsdesk.api.schemas import (
@@ -21,6 +21,8 @@ from opsdesk.api.schemas import (
     TimelineOut,
 )
 from opsdesk.cases.models import Case
+from opsdesk.common.errors import NotAllowed
+from opsdesk.comms.calls import call_connect
 from opsdesk.comms.services import message_log
 from opsdesk.customers.models import Customer
 from opsdesk.customers.services import (
@@ -103,6 +105,22 @@ def log_message(request: HttpRequest, customer_id: str, payload: LogIn) -> Statu
     return Status(
         201, message_log(customer_id=c.pk, actor=lookups.actor(request), **payload.dict())
     )
+
+
+class CallIn(Schema):
+    case_id: str | None = None
+
+
+@router.post("/customers/{customer_id}/call", response={201: MessageOut, **ERRORS})
+def call(request: HttpRequest, customer_id: str, payload: CallIn) -> Status[Any]:
+    """Click-to-call: ring the caller's own phone (their staff profile), then the
+    customer's mobile. 422 when either number is missing."""
+    c = lookups.customer(request, customer_id, "case.act")
+    agent = agent_of(request.user)
+    if agent is None:
+        raise NotAllowed("not allowed: only staff place calls")
+    actor = lookups.actor(request)
+    return Status(201, call_connect(c.pk, agent=agent, actor=actor, case_id=payload.case_id))
 
 
 @router.post("/customers/{customer_id}/documents", response={201: dict, **ERRORS})

@@ -52,6 +52,8 @@ class Agent(models.Model):
     languages = models.JSONField(default=list)  # ISO 639-1 codes, e.g. ["tr", "en"]
     service_types = models.JSONField(default=list)
     capacity = models.PositiveIntegerField(default=20)
+    # E.164; click-to-call rings this phone first, then connects the customer.
+    phone = models.CharField(max_length=20, blank=True)
     # Open cases assigned to the agent, kept in step by the case services so
     # assignment reads one row per agent instead of counting cases.
     open_cases = models.IntegerField(default=0)

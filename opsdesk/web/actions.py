@@ -19,17 +19,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from opsdesk.access.policy import restrict
+from opsdesk.access.policy import agent_of, restrict
 from opsdesk.cases.models import Case, Flag
 from opsdesk.cases.services import case_assign, case_transition, flag_resolve
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, NotAllowed, Refused, ValidationFailed
+from opsdesk.common.errors import NotAllowed, ValidationFailed
+from opsdesk.comms.calls import call_connect
 from opsdesk.comms.services import message_log, message_send_template
 from opsdesk.customers.models import Customer, Order
 from opsdesk.customers.services import customer_update, document_receive, order_review
 from opsdesk.tasks.models import Task
 from opsdesk.tasks.services import task_check_item, task_complete, task_create
-from opsdesk.web.feedback import Feedback
+from opsdesk.web.feedback import attempt
 from opsdesk.web.selectors import task_values
 from opsdesk.web.shortcuts import customer_or_404, is_htmx, page, parse_local_datetime, staff_view
 from opsdesk.web.views import WORKSPACE_SECTIONS, workspace_context, workspace_url
@@ -47,20 +48,11 @@ def _act(
     call: Call,
     case_id: str | None = None,
 ) -> HttpResponse:
-    fb: Feedback | None = None
-    try:
+    def guarded(actor: Actor) -> Any:
         restrict(request.user, action, customer)
-        call(Actor.of_user(request.user))
-    except ValidationFailed as exc:
-        fb = Feedback(key, 422, errors=exc.errors)
-    except Refused as exc:
-        fb = Feedback(key, 409, reasons=exc.reasons)
-    except Conflict as exc:
-        fb = Feedback(key, 409, message=str(exc))
-    except NotAllowed:
-        fb = Feedback(key, 403, message="You are not allowed to do this.")
-    if fb is not None:
-        fb.values, fb.section = request.POST, section
+        return call(actor)
+
+    fb = attempt(request, key, guarded, section=section)
     # Keep the case the user was looking at, when the customer has several.
     shown_case = request.POST.get("case") or None
     if fb is None and not is_htmx(request):
@@ -317,6 +309,32 @@ def message_send(request: HttpRequest, customer_id: str, case_id: str) -> HttpRe
         action="case.act",
         call=call,
         case_id=case.pk,
+    )
+
+
+@require_POST
+@staff_view
+def call_view(request: HttpRequest, customer_id: str) -> HttpResponse:
+    """Click-to-call: ring the agent's phone, then the customer's."""
+    customer = customer_or_404(request, customer_id)
+    case_id = request.POST.get("case_id") or None
+    if case_id:
+        _case(customer, case_id)
+    agent = agent_of(request.user)
+
+    def call(actor: Actor) -> Any:
+        if agent is None:
+            raise NotAllowed("only staff place calls")
+        return call_connect(customer.pk, agent=agent, actor=actor, case_id=case_id)
+
+    return _act(
+        request,
+        customer,
+        section=request.POST.get("section", "comms"),
+        key="call",
+        action="case.act",
+        call=call,
+        case_id=case_id,
     )
 
 

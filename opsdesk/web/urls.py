@@ -74,6 +74,7 @@ urlpatterns = [
     path(W + "tasks/<str:task_id>/check/", actions.task_check, name="task_check"),
     path(W + "tasks/<str:task_id>/complete/", actions.task_done, name="task_complete"),
     path(W + "messages/", actions.message_log_view, name="message_log"),
+    path(W + "call/", actions.call_view, name="call"),
     path(
         W + "applications/<str:application_id>/missing-items/",
         applications.missing_item_add,

@@ -355,3 +355,24 @@ def test_a_refused_permission_is_a_403_at_the_form(
 def test_get_is_not_allowed(app: Application, staff: Any) -> None:
     deniz = travellers(app)[0]
     assert client_for(staff.ayse).get(ws(app, f"travellers/{deniz.pk}/status/")).status_code == 405
+
+
+def test_call_from_my_phone_rings_the_agent_first(app: Application, staff: Any) -> None:
+    client = client_for(staff.ayse)
+    page = client.get(ws(app)).content.decode()
+    assert 'aria-label="Call the customer"' in page
+    url = ws(app, "call/")
+    body = {"case_id": app.case_id, "case": app.case_id, "section": "application"}
+    before = state(app)
+    refused = client.post(url, body)
+    assert refused.status_code == 422
+    assert "has no phone number with a country code to ring first" in refused.content.decode()
+    assert state(app) == before
+    Agent.objects.filter(pk=staff.ayse.pk).update(phone="+905329998877")
+    done = client.post(url, body)
+    assert (done.status_code, done["Location"]) == (
+        302,
+        f"/customers/{app.customer_id}/?case={app.case_id}#sec-application",
+    )
+    (connect,) = OutboxItem.objects.filter(kind="call.connect")
+    assert connect.payload["agent_phone"] == "+905329998877"
