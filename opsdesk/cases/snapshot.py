@@ -81,6 +81,7 @@ def agent_info(a: Agent) -> AgentInfo:
         calendar=calendar_of(row),
         team_id=a.team_id,
         team_name=a.team.name if a.team_id and a.team else None,
+        user_id=str(a.user_id),
     )
 
 

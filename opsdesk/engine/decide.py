@@ -14,6 +14,7 @@ from typing import Any
 from opsdesk.engine.assignment import choose_agent
 from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.engine.types import (
+    AgentInfo,
     Appointment,
     Assignment,
     CaseSnapshot,
@@ -51,6 +52,8 @@ from opsdesk.playbook.model import (
     StartCadence,
     StopCadence,
     SyncStatus,
+    TaskSpec,
+    TeamAssignee,
     Transition,
     Wait,
 )
@@ -105,6 +108,8 @@ class _Run:
         self.flags_open = snap.flags_open
         self.flag_codes = set(snap.flag_codes)
         self.tasks = dict(snap.tasks)
+        # Who completed each task key, this event's completion included (four eyes).
+        self.done_by = dict(snap.task_done_by)
         self.sent = set(snap.sent)
         self.timers = set(snap.timers)
         self.team = snap.team
@@ -253,7 +258,7 @@ class _Run:
                 if name in spec.fields:
                     self.set_field(name, value)
         if spec is not None and spec.review is not None and spec.review.four_eyes:
-            prepared_by = self.snap.task_done_by.get(spec.review.of)
+            prepared_by = self.done_by.get(spec.review.of)
             if prepared_by is not None and prepared_by == self.event.data.get("by"):
                 return self.refuse(
                     f"Four eyes: you completed the work under review ({spec.review.of}); "
@@ -266,6 +271,8 @@ class _Run:
         if key:
             self.d.tasks_to_complete.append(key)
             self.tasks[key] = "DONE"
+            if self.event.data.get("by"):
+                self.done_by[key] = str(self.event.data["by"])
             self.changed("tasks")
         for action in spec.on_complete if spec else ():
             self.act(action)
@@ -532,6 +539,16 @@ class _Run:
         until = self.snap.whatsapp_window_until
         return until is not None and self.now < until
 
+    def team_member(self, team: str, spec: TaskSpec) -> AgentInfo | None:
+        """The least loaded agent of `team`; for a four-eyes review not the one who
+        did the work. None (the task waits unassigned in the team's view) if nobody."""
+        pool = [a for a in self.snap.candidates() if a.team_name == team]
+        if spec.review is not None and spec.review.four_eyes:
+            preparer = self.done_by.get(spec.review.of)
+            pool = [a for a in pool if a.user_id is None or a.user_id != preparer]
+        chosen, _ = choose_agent(pool, service_type=None, language="", match=())
+        return chosen
+
     def open_task(self, key: str) -> None:
         if self.tasks.get(key) == "OPEN":
             return  # one open task per playbook task key
@@ -540,7 +557,10 @@ class _Run:
         for rule in spec.raise_priority:
             if self.holds(rule.when) and PRIORITY_ORDER[rule.to] > PRIORITY_ORDER[priority]:
                 priority = rule.to
-        assignee = self.agent if spec.assignee == "case_agent" else None
+        if isinstance(spec.assignee, TeamAssignee):
+            assignee = self.team_member(spec.assignee.team, spec)
+        else:
+            assignee = self.agent if spec.assignee == "case_agent" else None
         calendar = (assignee.calendar if assignee else None) or self.calendar
         task = TaskToOpen(
             key=key,

@@ -25,6 +25,7 @@ class AgentInfo:
     calendar: BusinessCalendar | None = None
     team_id: str | None = None
     team_name: str | None = None
+    user_id: str | None = None  # the Django user's id, as tasks record who completed them
 
     def as_context(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "languages": list(self.languages)}

@@ -289,6 +289,13 @@ Action = Annotated[
 # --- tasks, states ----------------------------------------------------------
 
 
+class TeamAssignee(Node):
+    """The task belongs to a team (e.g. QA): the least loaded of its agents gets it
+    (for a four-eyes review, never the person who did the work)."""
+
+    team: str
+
+
 class ReviewSpec(Node):
     """This task reviews the work of task `of`; with `four_eyes`, whoever completed
     that task cannot complete this one."""
@@ -303,7 +310,7 @@ class TaskSpec(Node):
     priority: Priority = "MEDIUM"
     raise_priority: list[PriorityRule] = []
     due: Duration | None = None
-    assignee: Literal["case_agent", "unassigned"] = "case_agent"
+    assignee: Literal["case_agent", "unassigned"] | TeamAssignee = "case_agent"
     checklist: list[str] = []
     complete_requires: list[Requirement] = []
     on_complete: list[Action] = []

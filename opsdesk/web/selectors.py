@@ -30,6 +30,7 @@ from django.db.models import (
 )
 
 from opsdesk.access.policy import agent_of, role_of, visible_customers, visible_via
+from opsdesk.applications.models import Traveller
 from opsdesk.cases.models import (
     Case,
     CaseMilestone,
@@ -243,6 +244,8 @@ class Workspace:
     orders: list[Order] = field(default_factory=list)
     service_orders: list[ServiceOrder] = field(default_factory=list)  # from sales channels
     documents: list[Document] = field(default_factory=list)
+    travellers: dict[str, str] = field(default_factory=dict)  # id -> name, a document's subject
+    verifiers: dict[str, str] = field(default_factory=dict)  # actor label -> name
     tasks: list[Task] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)  # the newest MESSAGE_PAGE
     messages_more: int | None = None  # the offset of older messages, if any
@@ -510,6 +513,28 @@ def actor_names(events: Iterable[TimelineEvent | Message]) -> dict[str, str]:
     return dict(rows)
 
 
+def traveller_names(customer: Customer) -> dict[str, str]:
+    """The travellers of the customer's applications by id (a document's subject)."""
+    rows = (
+        Traveller.objects.filter(application__customer=customer)
+        .order_by("application_id", "position")
+        .values_list("id", "given_name", "family_name")
+    )
+    return {pk: f"{given} {family}".strip() for pk, given, family in rows}
+
+
+def label_names(labels: Iterable[str]) -> dict[str, str]:
+    """Display names for actor labels ("user:ayse" -> "Ayşe Yılmaz"), in one query."""
+    wanted = {label for label in labels if ":" in label}
+    names = dict(
+        Agent.objects.filter(
+            user__username__in={label.split(":", 1)[1] for label in wanted} or {""}
+        ).values_list("user__username", "name")
+    )
+    by_label = ((label, names.get(label.split(":", 1)[1])) for label in wanted)
+    return {label: name for label, name in by_label if name}
+
+
 def load_workspace(customer: Customer, case_id: str | None = None) -> Workspace:
     cases = customer_cases(customer)
     case = current_case(cases, case_id)
@@ -531,6 +556,8 @@ def load_workspace(customer: Customer, case_id: str | None = None) -> Workspace:
     ws.documents = list(
         Document.objects.filter(customer=customer).order_by("received_at", "doc_type", "id")
     )
+    ws.travellers = traveller_names(customer)
+    ws.verifiers = label_names(d.verified_by for d in ws.documents)
     if case is not None and pb is not None:
         ws.flags = list(
             Flag.objects.filter(case=case)

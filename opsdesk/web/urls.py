@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opsdesk.web import actions, applications, dispatch, queues, reports, technician, views
+from opsdesk.web import (
+    actions,
+    applications,
+    dispatch,
+    documents,
+    queues,
+    reports,
+    technician,
+    views,
+)
 from opsdesk.web.shortcuts import secure_headers
 
 app_name = "web"
@@ -95,4 +104,12 @@ urlpatterns = [
         applications.traveller_status,
         name="traveller_status",
     ),
+    path(W + "documents/upload/", documents.document_upload_view, name="document_upload"),
+    path(
+        W + "documents/<str:document_id>/verify/",
+        documents.document_verify_view,
+        name="document_verify",
+    ),
+    path(W + "documents/pack.zip", documents.document_pack_download, name="document_pack"),
+    path(W + "documents/pack/email/", documents.document_pack_email_view, name="document_email"),
 ]

@@ -26,6 +26,7 @@ tasks:
     title: "Prepare the pack for {{ application.country }}"
   qa:
     title: QA review of the pack
+    assignee: {team: QA}
     review: {of: prepare, four_eyes: true}
     fields: [qa_outcome, qa_reasons]
 states:
@@ -107,3 +108,20 @@ def test_a_review_of_an_unknown_task_is_a_playbook_problem() -> None:
     assert [(p.path, p.message) for p in problems_in(broken)] == [
         ("tasks.qa.review.of", "no task 'prepair'")
     ]
+
+
+def test_a_team_task_goes_to_the_least_loaded_member_who_did_not_do_the_work() -> None:
+    from opsdesk.engine.types import AgentInfo
+
+    busy = AgentInfo("agt_busy", "Busy", capacity=10, open_work=9, team_name="QA", user_id="1")
+    preparer = AgentInfo("agt_prep", "Prep", capacity=10, open_work=0, team_name="QA", user_id="7")
+    free = AgentInfo("agt_free", "Free", capacity=10, open_work=2, team_name="QA", user_id="2")
+    outside = AgentInfo("agt_out", "Out", capacity=10, open_work=0, team_name="Desk", user_id="3")
+    d = decide(
+        PB,
+        snap(state="preparing", tasks={"prepare": "OPEN"}, task_done_by={},
+             candidates=lambda: [busy, preparer, free, outside]),
+        Event("task.complete", {"key": "prepare", "by": "7"}),
+        NOW,
+    )  # fmt: skip
+    assert [(t.key, t.assignee_id) for t in d.tasks_to_open] == [("qa", "agt_free")]
