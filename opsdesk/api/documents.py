@@ -1,4 +1,4 @@
-"""/api/v1 documents as files: upload, verify, and the document pack as one ZIP."""
+"""/api/v1 documents as files: upload, verify, and the document pack (a ZIP, or by email)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,15 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from opsdesk.access.policy import restrict, visible_via
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import ErrorOut, MessageOut
 from opsdesk.cases.models import Case
-from opsdesk.customers.documents import document_pack, document_upload, document_verify
+from opsdesk.comms.models import Message
+from opsdesk.customers.documents import (
+    document_pack,
+    document_pack_email,
+    document_upload,
+    document_verify,
+)
 from opsdesk.customers.models import Document
 
 router = Router(tags=["documents"], auth=AUTH)
@@ -33,6 +39,11 @@ class DocumentOut(Schema):
     received_at: dt.datetime
     verified_by: str
     verified_at: dt.datetime | None
+
+
+class PackEmailIn(Schema):
+    to: str | None = None  # else the customer's email address
+    case_id: str | None = None  # only this case's documents
 
 
 ZIP_RESPONSE = {
@@ -60,6 +71,16 @@ def pack(
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@router.post("/customers/{customer_id}/documents/pack/email", response={201: MessageOut, **ERRORS})
+def pack_email(request: HttpRequest, customer_id: str, payload: PackEmailIn) -> Status[Message]:
+    """Queue the pack as an email attachment to the customer, or to `to`; 422 when
+    there is no address or no document with a file."""
+    c = lookups.customer(request, customer_id, "case.act")
+    case = Case.objects.get(pk=payload.case_id, customer=c) if payload.case_id else None
+    message = document_pack_email(c, to=payload.to, actor=lookups.actor(request), case=case)
+    return Status(201, message)
 
 
 @router.post("/customers/{customer_id}/documents/upload", response={201: DocumentOut, **ERRORS})

@@ -12,7 +12,7 @@ import pytest
 from opsdesk.cases.playbooks import playbook_install
 from opsdesk.common.actors import Actor
 from opsdesk.partners.services import partner_create
-from opsdesk.staff.models import Agent
+from tests.applications.helpers import visa_desk
 from tests.fakes.partner_webhook import FakePartnerWebhook
 
 PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "visa-appointment.yaml"
@@ -27,9 +27,7 @@ def partner_site() -> Iterator[FakePartnerWebhook]:
 @pytest.fixture
 def desk(staff: Any, frozen_clock: Any, partner_site: FakePartnerWebhook) -> dict[str, Any]:
     playbook_install(PLAYBOOK.read_text(encoding="utf-8"))
-    # The visa desk is the Istanbul team; Olga (Izmir, the outsider) takes no
-    # English cases here, so assignment by language stays within the team.
-    Agent.objects.filter(pk=staff.outsider.pk).update(languages=["tr"])
+    visa_desk(staff)
     partner, token = partner_create(
         "tourport", "TourPort", webhook_url=partner_site.url, actor=Actor("user:admin")
     )

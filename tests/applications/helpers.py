@@ -43,3 +43,13 @@ APPLICATION = {
         {"key": "bank_statement", "label": "Bank statement (3 months)"},
     ],
 }
+
+
+def visa_desk(staff: Any) -> Any:
+    """Ayşe and John become the visa desk (the playbook assigns within it); Olga
+    (Izmir) stays the outsider."""
+    from opsdesk.staff.models import Agent, Team
+
+    visa = Team.objects.create(name="Visa desk", calendar=staff.team.calendar)
+    Agent.objects.filter(pk__in=[staff.ayse.pk, staff.john.pk]).update(team=visa)
+    return visa

@@ -25,9 +25,8 @@ from opsdesk.common.actors import Actor
 from opsdesk.customers.models import Document
 from opsdesk.partners.services import partner_create
 from opsdesk.runtime.models import OutboxItem
-from opsdesk.staff.models import Agent
 from opsdesk.tasks.models import Task
-from tests.applications.helpers import APPLICATION
+from tests.applications.helpers import APPLICATION, visa_desk
 
 PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "visa-appointment.yaml"
 PDF = (
@@ -45,7 +44,7 @@ def visa_app(staff: Any, frozen_clock: Any, settings: Any, tmp_path: Path) -> Ap
     settings.MEDIA_ROOT = str(tmp_path / "media")
     playbook_install(PLAYBOOK.read_text(encoding="utf-8"))
     # Olga (Izmir) takes no English cases, so the case stays in the Istanbul team.
-    Agent.objects.filter(pk=staff.outsider.pk).update(languages=["tr"])
+    visa_desk(staff)
     _, token = partner_create(
         "tourport",
         "TourPort",

@@ -535,3 +535,51 @@ def test_api_pack_filters(client: Client, family: dict[str, Any], staff: Any) ->
     r = client.get(url(customer, "pack.zip"), {"subject": "trv_1"})
     assert r.content == document_pack(customer, subject="trv_1")[1]
     assert client.get(url(customer, "pack.zip"), {"case": "case_unknown"}).status_code == 404
+
+
+def test_api_pack_email_queues_the_pack_and_refusals_change_nothing(
+    client: Client, family: dict[str, Any], staff: Any, media: Path
+) -> None:
+    customer, case = family["customer"], family["case"]
+    filename, data = document_pack(customer, case=case)
+    before = (Message.objects.count(), OutboxItem.objects.count(), stored_files(media))
+    endpoint = url(customer, "pack/email")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {staff.token}"}  # the integration did not create it
+
+    assert client.post(endpoint, {}, content_type="application/json", **bearer).status_code == 404
+    assert client.post(endpoint, {}, content_type="application/json").status_code == 401
+    client.force_login(staff.ayse.user)
+    r = client.post(endpoint, {"to": "nope"}, content_type="application/json")
+    assert (r.status_code, r.json()["errors"]) == (422, {"to": ["not a valid email address"]})
+    r = client.post(endpoint, {"case_id": "case_unknown"}, content_type="application/json")
+    assert r.status_code == 404
+    assert (Message.objects.count(), OutboxItem.objects.count(), stored_files(media)) == before
+
+    r = client.post(
+        endpoint, {"to": "office@example.com", "case_id": case.pk}, content_type="application/json"
+    )
+
+    assert r.status_code == 201, r.content
+    message = Message.objects.get(pk=r.json()["id"])
+    assert r.json() == {
+        "id": message.pk,
+        "case_id": case.pk,
+        "channel": "EMAIL",
+        "direction": "OUTBOUND",
+        "template": "",
+        "body": message.body,
+        "status": "QUEUED",
+        "created_at": "2026-10-28T08:00:00Z",
+    }
+    stored = f"packs/{message.pk}/{filename}"
+    assert (message.to_address, message.subject, message.actor) == (
+        "office@example.com",
+        "Your documents (3)",
+        "user:ayse",
+    )
+    assert message.attachments == [
+        {"name": filename, "content_type": "application/zip", "storage_path": stored}
+    ]
+    assert (media / stored).read_bytes() == data
+    assert OutboxItem.objects.get(message=message).kind == "message.send"
+    assert Message.objects.count() == before[0] + 1

@@ -22,7 +22,7 @@ from opsdesk.partners.services import partner_create
 from opsdesk.runtime.models import OutboxItem
 from opsdesk.staff.models import Agent
 from opsdesk.web import applications
-from tests.applications.helpers import APPLICATION, bearer, post
+from tests.applications.helpers import APPLICATION, bearer, post, visa_desk
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def media(settings: Any, tmp_path: Path) -> Path:
 def app(staff: Any, frozen_clock: Any, media: Path) -> Application:
     """The visa playbook, a partner, and its application with two travellers."""
     playbook_install(PLAYBOOK.read_text(encoding="utf-8"))
-    Agent.objects.filter(pk=staff.outsider.pk).update(languages=["tr"])
+    visa_desk(staff)
     _, token = partner_create(
         "tourport",
         "TourPort",
@@ -112,7 +112,8 @@ def test_the_panel_shows_the_application(app: Application, staff: Any) -> None:
     for t in travellers(app):
         assert f"/customers/{app.customer_id}/travellers/{t.pk}/appointment/" in html
         assert f"/customers/{app.customer_id}/travellers/{t.pk}/status/" in html
-    assert html.count('enctype="multipart/form-data"') == 2
+    panel = html.split('id="sec-application"')[1].split("</section>")[0]
+    assert panel.count('enctype="multipart/form-data"') == 2  # one upload per traveller
     assert 'value="AT_EMBASSY"' in html and 'value="APPROVED"' in html
     assert 'value="REJECTED"' in html
     assert "Nothing missing." in html

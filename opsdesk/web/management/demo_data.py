@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from opsdesk.access.tokens import token_create
+from opsdesk.applications.demo import VISA_STAFF, seed_visa
 from opsdesk.cases.models import Case, Flag, FlagStatus
 from opsdesk.cases.services import case_transition, flag_resolve
 from opsdesk.common import clock
@@ -334,7 +335,8 @@ def logins() -> list[DemoLogin]:
         DemoLogin(u, n, Role.AGENT, langs, (f"field technician: {', '.join(skills)}",))
         for u, n, langs, skills, _, _ in TECHNICIANS
     ]
-    return onboarding + orders + field
+    visa = [DemoLogin(u, n, Role.AGENT, langs, ("visa desk",)) for u, n, langs in VISA_STAFF]
+    return onboarding + orders + field + visa
 
 
 def seed() -> SeedResult:
@@ -363,6 +365,7 @@ def seed() -> SeedResult:
         for spec in sorted(CUSTOMERS, key=lambda c: -c.days_ago):
             story.play(spec)
         channel_tokens = seed_service_orders(DEMO_PASSWORD, now)
+        channel_tokens["tourport (partner platform)"] = seed_visa(DEMO_PASSWORD, now)
     return SeedResult(True, "", logins(), secret, len(CUSTOMERS), len(ORDERS), channel_tokens)
 
 
