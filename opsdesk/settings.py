@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "opsdesk.billing",
     "opsdesk.partners",
     "opsdesk.applications",
+    "opsdesk.chat",
     "opsdesk.portal",
     "opsdesk.reports",
     "opsdesk.api",
@@ -176,6 +177,14 @@ OPSDESK_TRAVEL_SPEED_KMH = float(os.environ.get("OPSDESK_TRAVEL_SPEED_KMH", "30"
 OPSDESK_CURRENCY = os.environ.get("OPSDESK_CURRENCY", "TRY")
 OPSDESK_REPLAN_SECONDS = float(os.environ.get("OPSDESK_REPLAN_SECONDS", "5"))
 OPSDESK_REPLAN_SLACK_MINUTES = int(os.environ.get("OPSDESK_REPLAN_SLACK_MINUTES", "15"))
+# Payments: the provider adapter for payment links (opsdesk.billing.providers; "test" is
+# the built-in one, no real money) and the test provider's webhook signing secret: a
+# known default only for the demo and tests; empty (every webhook refused) otherwise.
+OPSDESK_PAYMENT_PROVIDER = os.environ.get("OPSDESK_PAYMENT_PROVIDER", "test")
+OPSDESK_TEST_PAYMENT_SECRET = os.environ.get(
+    "OPSDESK_TEST_PAYMENT_SECRET",
+    "test-payment-secret" if DEBUG or os.environ.get("OPSDESK_ALLOW_INSECURE_KEY") == "1" else "",
+)
 # Outbound email ("smtp" adapter). Django's own EMAIL_* names, so django.core.mail
 # uses the same relay.
 EMAIL_HOST = os.environ.get("OPSDESK_SMTP_HOST", "")

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from opsdesk.api import (
     applications,
+    billing,
     cases,
     customers,
     documents,
@@ -38,3 +39,4 @@ api.add_router("", twilio_webhooks.router)
 api.add_router("", reports.router)
 api.add_router("", field.router)
 api.add_router("", applications.router)
+api.add_router("", billing.router)

@@ -1,7 +1,8 @@
-"""Invoices a customer receives: numbered, with lines, in one currency.
+"""Invoices, quotes and payments: numbered, with lines, in one currency.
 
-An issued invoice is never edited; a correction is a new invoice (credit
-notes and payments come with the quotes-and-payments work).
+An issued invoice is never edited; a correction is a new invoice. A quote's
+payments and refunds are rows of their own; its balance is computed from them
+(`opsdesk.billing.selectors.quote_balance`), never stored.
 """
 
 from __future__ import annotations
@@ -59,3 +60,130 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.description}"
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "DRAFT"
+    SENT = "SENT"
+    ACCEPTED = "ACCEPTED"
+    CANCELLED = "CANCELLED"
+
+
+class Quote(models.Model):
+    """What a service will cost, with the share due before work starts (`deposit_percent`:
+    100 = full payment up front for one-time services, 50 = a deposit for complex ones)."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ids.quote_id, editable=False)
+    number = models.CharField(max_length=32, unique=True)  # QUO-2026-000001
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="quotes")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    tax = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    deposit_percent = models.PositiveSmallIntegerField(default=100)
+    status = models.CharField(max_length=16, choices=QuoteStatus.choices, default="DRAFT")
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=100)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0), name="quote_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deposit_percent__lte=100), name="quote_deposit_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.total} {self.currency}"
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=10, decimal_places=3)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)  # 0.2000 = 20%
+    net = models.DecimalField(max_digits=12, decimal_places=2)  # quantity × unit price
+    tax = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)  # net + tax
+
+    class Meta:
+        ordering = ["quote", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "position"], name="quote_line_position"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="quote_line_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "PAYMENT"
+    REFUND = "REFUND"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class Payment(models.Model):
+    """Money received for a quote, or given back (a refund); amounts are always positive."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ids.payment_id, editable=False)
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=8, choices=PaymentKind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    provider = models.CharField(max_length=32)  # "test", "manual", ...
+    provider_ref = models.CharField(max_length=128)
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices)
+    recorded_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["quote", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_ref"], name="payment_provider_ref"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} ({self.status})"
+
+
+class PaymentLink(models.Model):
+    """A provider's page where the customer pays `amount` towards a quote."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="payment_links")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    provider = models.CharField(max_length=32)
+    provider_ref = models.CharField(max_length=128)
+    url = models.CharField(max_length=500)  # absolute, or local (/pay/test/...)
+    created_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_ref"], name="payment_link_provider_ref"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_ref} {self.amount} {self.currency}"

@@ -184,6 +184,7 @@ def needs_more_than_rows(case: Case, pb: Playbook, decision: Decision) -> bool:
         or decision.cancel_appointment
         or decision.hand_backs
         or decision.status_pushes
+        or decision.chat_posts
         or decision.timers_to_cancel
         or (decision.changed_state and pb.states[decision.state_to or case.state].final)
     )
@@ -258,6 +259,12 @@ def apply_decision(
         from opsdesk.applications.sync import status_pushes_record
 
         status_pushes_record(case, decision.status_pushes, now)
+    if decision.chat_posts:
+        # Imported here: the chat app builds on cases.
+        from opsdesk.chat.services import chat_post_record
+
+        for post in decision.chat_posts:
+            chat_post_record(post.channel, post.text, case=case, now=now)
     if closing:
         _close(case, actor, now)
     return Applied(messages=rows.messages, tasks=rows.tasks, timeline=rows.timeline)

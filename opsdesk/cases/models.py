@@ -150,6 +150,11 @@ class EventType(models.TextChoices):
     APPOINTMENT_CANCELLED = "APPOINTMENT_CANCELLED"
     CUSTOMER_REPLIED = "CUSTOMER_REPLIED"
     PARTNER_STATUS = "PARTNER_STATUS"  # a status queued for the partner platform
+    CHAT_POSTED = "CHAT_POSTED"  # a text posted to an internal chat channel
+    SLA_STARTED = "SLA_STARTED"  # a service level's clock (playbook `slas`)
+    SLA_WARNING = "SLA_WARNING"
+    SLA_BREACHED = "SLA_BREACHED"
+    SLA_MET = "SLA_MET"
     WORK_ORDER = "WORK_ORDER"  # the visit's work order: created, moved, travelling, done, ...
 
 

@@ -119,3 +119,11 @@ def application_id() -> str:
 
 def traveller_id() -> str:
     return new_id("trv")
+
+
+def quote_id() -> str:
+    return new_id("quo")
+
+
+def payment_id() -> str:
+    return new_id("pay")

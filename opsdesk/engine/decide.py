@@ -18,6 +18,7 @@ from opsdesk.engine.types import (
     Appointment,
     Assignment,
     CaseSnapshot,
+    ChatPostToSend,
     Decision,
     Event,
     FieldWork,
@@ -28,7 +29,7 @@ from opsdesk.engine.types import (
     TimelineEntry,
     TimerToSet,
 )
-from opsdesk.playbook.events import CADENCE_TIMER, TIMER_EVENT_PREFIX
+from opsdesk.playbook.events import CADENCE_TIMER, SLA_TIMER, TIMER_EVENT_PREFIX
 from opsdesk.playbook.expressions import evaluate, names_in, render
 from opsdesk.playbook.fields import coerce_fields, to_json
 from opsdesk.playbook.model import (
@@ -45,6 +46,7 @@ from opsdesk.playbook.model import (
     Note,
     OpenTask,
     Playbook,
+    Post,
     RaiseFlags,
     Send,
     SetField,
@@ -192,8 +194,10 @@ class _Run:
             pass  # only the automatic transitions below
         elif etype.startswith(TIMER_EVENT_PREFIX + CADENCE_TIMER):
             self.resume_cadence(etype.removeprefix(TIMER_EVENT_PREFIX))
-        else:
-            self.on_event(etype)
+        elif etype.startswith(TIMER_EVENT_PREFIX + SLA_TIMER):
+            self.sla_timer(etype.removeprefix(TIMER_EVENT_PREFIX))
+        elif not self.on_event(etype):
+            return self.d
         self.settle()
         if self.state != self.snap.state:
             self.d.state_to = self.state
@@ -208,7 +212,57 @@ class _Run:
         self.changed("case")
         if previous is not None:
             self.note("STATE_CHANGED", **{"from": previous, "to": state})
+        self.clock_slas(state)
         for action in self.pb.states[state].on_enter:
+            self.act(action)
+
+    # --- service levels -------------------------------------------------------
+
+    def clock_slas(self, state: str) -> None:
+        """Entering a state stops the service levels it ends, then starts those it begins."""
+        for name, sla in self.pb.slas.items():
+            breach = f"{SLA_TIMER}{name}__breach"
+            if state in sla.stops and breach in self.timers:
+                for which in ("warning", "breach"):
+                    timer = f"{SLA_TIMER}{name}__{which}"
+                    if timer in self.timers:
+                        self.timers.discard(timer)
+                        self.d.timers_to_cancel.append(timer)
+                self.changed("timers")
+                self.note("SLA_MET", sla=name)
+        for name, sla in self.pb.slas.items():
+            if state not in sla.starts or f"{SLA_TIMER}{name}__breach" in self.timers:
+                continue  # not this state, or already running
+            due = due_after(sla.target, self.now, self.calendar)
+            self.set_timer(f"{SLA_TIMER}{name}__breach", due)
+            if sla.warning is not None:
+                warn_at = due_after(sla.warning, self.now, self.calendar)
+                self.set_timer(f"{SLA_TIMER}{name}__warning", warn_at)
+            self.note("SLA_STARTED", sla=name, due_at=due.isoformat())
+
+    def set_timer(self, name: str, due: dt.datetime) -> None:
+        self.d.timers_to_set.append(TimerToSet(name, due))
+        self.timers.add(name)
+        self.changed("timers")
+
+    def sla_timer(self, timer: str) -> None:
+        name, _, which = timer.removeprefix(SLA_TIMER).rpartition("__")
+        sla = self.pb.slas.get(name)
+        if sla is None:
+            return  # the playbook version no longer has it
+        self.timers.discard(timer)
+        self.changed("timers")
+        if which == "warning":
+            self.note("SLA_WARNING", sla=name)
+            actions = sla.on_warning
+        else:
+            self.note("SLA_BREACHED", sla=name)
+            warning = f"{SLA_TIMER}{name}__warning"
+            if warning in self.timers:  # a warning due with the breach says nothing more
+                self.timers.discard(warning)
+                self.d.timers_to_cancel.append(warning)
+            actions = sla.on_breach
+        for action in actions:
             self.act(action)
 
     def take(self, tr: Transition) -> None:
@@ -217,11 +271,21 @@ class _Run:
         if tr.to is not None and tr.to != self.state:
             self.enter(tr.to)
 
-    def on_event(self, etype: str) -> None:
+    def unmet(self, to: str | None) -> list[str]:
+        """The messages of the target state's `requires` that do not hold."""
+        if to is None or to == self.state:
+            return []
+        return [r.message for r in self.pb.states[to].requires if not self.holds(r.when)]
+
+    def on_event(self, etype: str) -> bool:
+        """False when the transition the event asks for is refused by its target's gates."""
         for tr in self.pb.states[self.state].transitions if self.state else ():
             if tr.on == etype and (tr.when is None or self.holds(tr.when)):
+                if unmet := self.unmet(tr.to):
+                    return self.refuse(*unmet)
                 self.take(tr)
-                return
+                return True
+        return True
 
     def settle(self) -> None:
         for _ in range(MAX_CHAIN):
@@ -229,7 +293,9 @@ class _Run:
                 return
             # The model guarantees an automatic transition has `when` and `to`.
             auto = [t for t in self.pb.states[self.state].transitions if t.on is None]
-            chosen = next((t for t in auto if t.when and self.holds(t.when)), None)
+            chosen = next(
+                (t for t in auto if t.when and self.holds(t.when) and not self.unmet(t.to)), None
+            )
             if chosen is None or chosen.to == self.state:
                 return
             self.take(chosen)
@@ -242,6 +308,8 @@ class _Run:
             return self.refuse(f"no manual transition to {to!r} from {self.state!r}")
         if tr.when is not None and not self.holds(tr.when):
             return self.refuse(f"{tr.label}: not allowed yet ({tr.when})")
+        if unmet := self.unmet(tr.to):
+            return self.refuse(*unmet)
         self.take(tr)
         return True
 
@@ -278,8 +346,7 @@ class _Run:
             self.act(action)
         self.event = Event("task.completed", self.event.data)
         self.changed("event")
-        self.on_event("task.completed")
-        return True
+        return self.on_event("task.completed")
 
     # --- actions --------------------------------------------------------------
 
@@ -329,6 +396,10 @@ class _Run:
             reason = render(action.hand_back, self.context())
             self.d.hand_backs.append(reason)
             self.note("HANDED_BACK", reason=reason)
+        elif isinstance(action, Post):
+            text = render(action.post.text, self.context())
+            self.d.chat_posts.append(ChatPostToSend(action.post.channel, text))
+            self.note("CHAT_POSTED", channel=action.post.channel)
         elif isinstance(action, Milestone):
             if action.milestone not in self.milestones:
                 self.milestones.add(action.milestone)

@@ -158,6 +158,14 @@ class StatusPush:
 
 
 @dataclass(frozen=True)
+class ChatPostToSend:
+    """A text for an internal chat channel (`post`), e.g. channel "#inquiries"."""
+
+    channel: str
+    text: str
+
+
+@dataclass(frozen=True)
 class FieldWork:
     """A booked visit's work order: what the technician needs (scheduling.field_work)."""
 
@@ -184,6 +192,7 @@ class Decision:
     fields_to_set: dict[str, Any] = field(default_factory=dict)
     hand_backs: list[str] = field(default_factory=list)  # reasons
     status_pushes: list[StatusPush] = field(default_factory=list)
+    chat_posts: list[ChatPostToSend] = field(default_factory=list)
     milestones: list[str] = field(default_factory=list)
     # A booking (cancelling any earlier one), or None with cancel_appointment.
     book: Appointment | None = None

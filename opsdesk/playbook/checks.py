@@ -33,6 +33,7 @@ from opsdesk.playbook.model import (
     Note,
     OpenTask,
     Playbook,
+    Post,
     Send,
     SetField,
     SetTimer,
@@ -69,7 +70,29 @@ def check(pb: Playbook) -> list[Problem]:
     problems += _check_tasks(pb)
     problems += _check_sources(pb)
     problems += _check_intake(pb)
+    problems += _check_slas(pb)
     return problems
+
+
+def _check_slas(pb: Playbook) -> list[Problem]:
+    out = []
+    for name, sla in pb.slas.items():
+        for part in ("starts", "stops"):
+            for i, state in enumerate(getattr(sla, part)):
+                if state not in pb.states:
+                    out.append(Problem(f"slas.{name}.{part}[{i}]", f"no state {state!r}"))
+        if set(sla.starts) & set(sla.stops):
+            out.append(Problem(f"slas.{name}.stops", "a state cannot both start and stop it"))
+        if sla.warning is not None:
+            warn, target = sla.warning.model_dump(), sla.target.model_dump()
+            unit = next(k for k, v in target.items() if v is not None)
+            if warn.get(unit) is None:
+                out.append(Problem(f"slas.{name}.warning", f"give it in {unit}, like the target"))
+            elif warn[unit] >= target[unit]:
+                out.append(Problem(f"slas.{name}.warning", "must come before the target"))
+        if not sla.on_breach:
+            out.append(Problem(f"slas.{name}.on_breach", "say what happens on a breach"))
+    return out
 
 
 def _check_intake(pb: Playbook) -> list[Problem]:
@@ -283,6 +306,8 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
         for i, req in enumerate(task.complete_requires):
             yield f"tasks.{key}.complete_requires[{i}].when", req.when, True
     for name, state in pb.states.items():
+        for i, req in enumerate(state.requires):
+            yield f"states.{name}.requires[{i}].when", req.when, True
         for t, tr in enumerate(state.transitions):
             if tr.when:
                 yield f"states.{name}.transitions[{t}].when", tr.when, True
@@ -299,6 +324,8 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
             yield f"{path}.sync_status.status", action.sync_status.status, False
             if action.sync_status.subject:
                 yield f"{path}.sync_status.subject", action.sync_status.subject, True
+        elif isinstance(action, Post):
+            yield f"{path}.post.text", action.post.text, False
         elif isinstance(action, BookAppointment) and action.book_appointment.at:
             yield f"{path}.book_appointment.at", action.book_appointment.at, True
     work = pb.scheduling.field_work if pb.scheduling else None

@@ -7,6 +7,8 @@ import re
 TIMER_EVENT_PREFIX = "timer."
 # A cadence's waits are timers named cadence__<cadence>__<next step>.
 CADENCE_TIMER = "cadence__"
+# A service level's clocks are timers named sla__<name>__warning and sla__<name>__breach.
+SLA_TIMER = "sla__"
 # The event a cadence raises when its last step has run.
 CADENCE_DONE = re.compile(r"cadence\.([a-z][a-z0-9_]*)\.done")
 
@@ -43,6 +45,9 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
         # (event.traveller_id, event.traveller, event.status).
         "application.updated",
         "traveller.updated",
+        # A quote's payment succeeded (opsdesk.billing): event.quote, amount, net_paid, total,
+        # deposit_paid, fully_paid (amounts as strings).
+        "payment.received",
     }
 )
 

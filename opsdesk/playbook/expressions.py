@@ -27,6 +27,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset(
         "tasks",
         "order",
         "application",  # a partner's application and its travellers (applications app)
+        "billing",  # the latest open quote's balance (billing app), or none
         "documents",
         "timers",
         "team",

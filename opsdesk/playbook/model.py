@@ -202,6 +202,20 @@ class SyncStatus(Node):
     sync_status: SyncSpec
 
 
+class ChatPostSpec(Node):
+    """`channel`: an internal chat channel's name ("#inquiries"); `text`: Jinja."""
+
+    channel: str = Field(pattern=r"^#[a-z0-9][a-z0-9_-]{0,79}$")
+    text: str
+
+
+class Post(Node):
+    """Post a text to an internal chat channel (a chat webhook, retried; a channel
+    that does not exist is recorded and skipped, never an error)."""
+
+    post: ChatPostSpec
+
+
 class Milestone(Node):
     """Record that the case reached a named milestone (first time only); reports count them."""
 
@@ -269,6 +283,7 @@ Action = Annotated[
     | Annotated[StopCadence, Tag("stop_cadence")]
     | Annotated[HandBack, Tag("hand_back")]
     | Annotated[SyncStatus, Tag("sync_status")]
+    | Annotated[Post, Tag("post")]
     | Annotated[Milestone, Tag("milestone")]
     | Annotated[BookAppointment, Tag("book_appointment")]
     | Annotated[CancelAppointment, Tag("cancel_appointment")]
@@ -279,8 +294,8 @@ Action = Annotated[
         custom_error_message=(
             "an action is one of raise_flags, assign, send, open_task, set_timer, "
             "cancel_timer, set_field, note, start_cadence, stop_cadence, wait (in a "
-            "cadence), hand_back, sync_status, milestone, book_appointment, cancel_appointment, "
-            "or if/then/else"
+            "cadence), hand_back, sync_status, post, milestone, book_appointment, "
+            "cancel_appointment, or if/then/else"
         ),
     ),
 ]
@@ -348,6 +363,10 @@ class StateSpec(Node):
     label: str = ""
     initial: bool = False
     final: bool = False
+    # Gates on entering the state, whichever way (a button, the API, an event):
+    # unmet, the move is refused with every unmet `message` (an automatic
+    # transition simply waits). E.g. no service before payment.
+    requires: list[Requirement] = []
     on_enter: list[Action] = []
     transitions: list[Transition] = []
 
@@ -364,6 +383,21 @@ class CadenceSpec(Node):
     label: str = ""
     quiet_hours: Literal["none", "business"] = "none"
     steps: list[Action] = Field(min_length=1)
+
+
+class SlaSpec(Node):
+    """A service level: the clock starts when the case enters one of `starts`,
+    stops when it enters one of `stops`; `warning` before the `target` runs
+    `on_warning`, passing the target runs `on_breach` (e.g. escalate). Durations
+    count from the start, on the playbook's calendar (business hours)."""
+
+    label: str = ""
+    starts: list[str] = Field(min_length=1)  # states
+    stops: list[str] = Field(min_length=1)  # states
+    target: Duration
+    warning: Duration | None = None  # from the start, before the target
+    on_warning: list[Action] = []
+    on_breach: list[Action] = []
 
 
 class Trigger(Node):
@@ -454,6 +488,7 @@ class Playbook(Node):
     templates: dict[Slug, MessageTemplate] = {}
     tasks: dict[Slug, TaskSpec] = {}
     cadences: dict[Slug, CadenceSpec] = {}
+    slas: dict[Slug, SlaSpec] = {}
     # Service orders (trigger `order.received`): zones, routing, eligibility, slots.
     zones: dict[Slug, ZoneSpec] = {}
     classification: list[ClassificationRule] = []
@@ -475,6 +510,9 @@ class Playbook(Node):
             yield from _walk(f"tasks.{key}.on_complete", task.on_complete)
         for name, cadence in self.cadences.items():
             yield from _walk(f"cadences.{name}.steps", cadence.steps)
+        for name, sla in self.slas.items():
+            yield from _walk(f"slas.{name}.on_warning", sla.on_warning)
+            yield from _walk(f"slas.{name}.on_breach", sla.on_breach)
 
     @cached_property
     def raises_flags(self) -> bool:

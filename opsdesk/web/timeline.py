@@ -49,6 +49,11 @@ def _tpl(p: Mapping[str, Any], pb: Playbook | None) -> str:
     return template_label(pb, str(p.get("template") or "")) or "free text"
 
 
+def _sla(p: Mapping[str, Any], pb: Playbook | None) -> str:
+    sla = pb.slas.get(p.get("sla", "")) if pb is not None else None
+    return repr(sla.label if sla is not None and sla.label else p.get("sla"))
+
+
 def _work_order(p: dict[str, Any]) -> str:
     kind = p.get("kind")
     if kind == "created":
@@ -135,11 +140,18 @@ _DESCRIBE: dict[str, Describe] = {
     ),
     "TEAM_CHANGED": lambda p, pb: f"Moved to team {p.get('team', '?')}",
     "HANDED_BACK": lambda p, pb: f"Handed back to the sales channel: {p.get('reason', '')}",
+    "CHAT_POSTED": lambda p, pb: f"Posted to {p.get('channel', '?')}",
     "MILESTONE": lambda p, pb: f"Milestone: {str(p.get('name', '')).replace('_', ' ')}",
     "APPOINTMENT_BOOKED": lambda p, pb: f"Visit booked for {_when(p.get('start'))}",
     "APPOINTMENT_NOT_BOOKED": lambda p, pb: f"No visit booked: {p.get('reason', '')}",
     "APPOINTMENT_CANCELLED": lambda p, pb: f"Visit of {_when(p.get('start'))} cancelled",
     "WORK_ORDER": lambda p, pb: _work_order(p),
+    "SLA_STARTED": lambda p, pb: (
+        f"Service level {_sla(p, pb)} started: due {_when(p.get('due_at'))}"
+    ),
+    "SLA_WARNING": lambda p, pb: f"Service level {_sla(p, pb)} is close to its target",
+    "SLA_BREACHED": lambda p, pb: f"Service level {_sla(p, pb)} breached",
+    "SLA_MET": lambda p, pb: f"Service level {_sla(p, pb)} met",
     "PARTNER_STATUS": lambda p, pb: (
         f"Status {p.get('status')!r} sent to the partner"
         + (f" for {p['subject']}" if p.get("subject") else "")

@@ -66,7 +66,7 @@ def test_type_errors_are_all_listed_with_path_and_line() -> None:
         "tasks.intake.priority (line 19): Input should be 'LOW', 'MEDIUM', 'HIGH' or 'URGENT'",
         "states.start.on_enter[2] (line 26): an action is one of raise_flags, assign, send, "
         "open_task, set_timer, cancel_timer, set_field, note, start_cadence, stop_cadence, "
-        "wait (in a cadence), hand_back, sync_status, milestone, book_appointment, "
+        "wait (in a cadence), hand_back, sync_status, post, milestone, book_appointment, "
         "cancel_appointment, or if/then/else",
     ]
 

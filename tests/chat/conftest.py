@@ -1,0 +1,52 @@
+"""A case to post about, a #inquiries channel and its fake chat webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from opsdesk.cases.models import Case
+from opsdesk.chat.models import ChatChannel
+from opsdesk.chat.services import chat_channel_set
+from opsdesk.common import clock
+from opsdesk.common.actors import Actor
+from opsdesk.customers.models import Customer
+from tests.fakes.chat_webhook import FakeChatWebhook
+
+ADMIN = Actor("user:admin")
+
+
+@pytest.fixture
+def case(onboarding: Any, frozen_clock: Any) -> Case:
+    now = clock.now()
+    customer = Customer.objects.create(
+        given_name="Elif",
+        family_name="Kaya",
+        phone="+905321234567",
+        whatsapp=True,
+        language="tr",
+        created_at=now,
+        updated_at=now,
+    )
+    return Case.objects.create(
+        number="ONB-2026-000042",
+        customer=customer,
+        playbook=onboarding,
+        state="documents",
+        opened_at=now,
+        updated_at=now,
+    )
+
+
+@pytest.fixture
+def endpoint() -> Iterator[FakeChatWebhook]:
+    with FakeChatWebhook() as server:
+        yield server
+
+
+@pytest.fixture
+def channel(db: Any, frozen_clock: Any, endpoint: FakeChatWebhook) -> ChatChannel:
+    channel, _ = chat_channel_set("#inquiries", endpoint.url, ADMIN)
+    return channel
