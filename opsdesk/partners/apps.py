@@ -9,4 +9,4 @@ class PartnersConfig(AppConfig):
         from opsdesk.partners import services
         from opsdesk.runtime.outbox import register_effect
 
-        register_effect(services.EFFECT, services.deliver)
+        register_effect(services.EFFECT, services.deliver, on_dead=services.gave_up)

@@ -16,7 +16,6 @@ import re
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -28,7 +27,7 @@ from opsdesk.common.errors import Conflict, ValidationFailed
 from opsdesk.comms.adapters.base import AdapterError
 from opsdesk.partners.adapters import EVENT, adapter_for, adapter_keys
 from opsdesk.partners.models import PartnerPlatform, PushState, StatusPush
-from opsdesk.runtime.models import OutboxItem, OutboxStatus
+from opsdesk.runtime.models import OutboxItem
 from opsdesk.staff.models import Role
 from opsdesk.staff.services import agent_create
 
@@ -154,22 +153,11 @@ def status_push_retry(push_id: str, actor: Actor) -> StatusPush:
     return push
 
 
-def _outbox_gives_up(push: StatusPush, exc: AdapterError) -> bool:
-    """Whether the outbox makes this failure a dead letter (see outbox._record_error).
-
-    The handler only gets the payload, so the attempt number is read from the
-    outbox item being worked on (SENDING, of this push).
-    """
-    if not exc.retryable:
-        return True
-    attempts = (
-        OutboxItem.objects.filter(
-            kind=EFFECT, status=OutboxStatus.SENDING, payload__push_id=push.pk
-        )
-        .values_list("attempts", flat=True)
-        .first()
+def gave_up(payload: dict[str, Any], error: str) -> None:
+    """The outbox made the push's delivery a dead letter: the push is FAILED."""
+    StatusPush.objects.filter(pk=payload["push_id"], state=PushState.PENDING).update(
+        state=PushState.FAILED
     )
-    return attempts is not None and attempts + 1 >= settings.OPSDESK_MAX_SEND_ATTEMPTS
 
 
 def deliver(payload: dict[str, Any]) -> None:
@@ -182,9 +170,8 @@ def deliver(payload: dict[str, Any]) -> None:
     try:
         http_status = adapter_for(push.partner).push(push.partner, push)
     except AdapterError as exc:
-        give_up = _outbox_gives_up(push, exc)
+        # Still PENDING: if the outbox gives up on it, `gave_up` marks it FAILED.
         StatusPush.objects.filter(pk=push.pk, state=PushState.PENDING).update(
-            state=PushState.FAILED if give_up else PushState.PENDING,
             attempts=F("attempts") + 1,
             http_status=getattr(exc, "http_status", 0) or None,
             last_error=f"{exc.code + ': ' if exc.code else ''}{exc}",

@@ -41,10 +41,20 @@ MESSAGE_SEND = "message.send"
 # app: handler(payload) raises a RetryableError or PermanentError on failure.
 # Handlers must be idempotent: an item whose worker died is run again.
 _EFFECTS: dict[str, Callable[[dict[str, Any]], None]] = {}
+# Called (payload, error) in the transaction that makes an item of that kind a dead
+# letter, so the app can record the give-up on its own rows (e.g. a push FAILED).
+_ON_DEAD: dict[str, Callable[[dict[str, Any], str], None]] = {}
 
 
-def register_effect(kind: str, handler: Callable[[dict[str, Any]], None]) -> None:
+def register_effect(
+    kind: str,
+    handler: Callable[[dict[str, Any]], None],
+    *,
+    on_dead: Callable[[dict[str, Any], str], None] | None = None,
+) -> None:
     _EFFECTS[kind] = handler
+    if on_dead is not None:
+        _ON_DEAD[kind] = on_dead
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
@@ -206,6 +216,8 @@ def _record_error(item: OutboxItem, exc: AdapterError, now: dt.datetime) -> str:
             )
             if item.message is not None:
                 _message_failed(item.message, error, now, DeliveryStatus.FAILED)
+            elif (on_dead := _ON_DEAD.get(item.kind)) is not None:
+                on_dead(item.payload, error)
             return OutboxStatus.DEAD
         OutboxItem.objects.filter(pk=item.pk).update(
             status=OutboxStatus.PENDING,
