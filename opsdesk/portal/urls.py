@@ -8,4 +8,5 @@ urlpatterns = [
     path("c/<str:token>/reschedule/", views.reschedule, name="reschedule"),
     path("c/<str:token>/cancel/", views.cancel, name="cancel"),
     path("c/<str:token>/visit.ics", views.visit_calendar, name="ics"),
+    path("pay/test/<str:ref>/", views.test_checkout, name="test_checkout"),
 ]

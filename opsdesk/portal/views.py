@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
+from opsdesk.billing.sandbox import sandbox_link, sandbox_pay
 from opsdesk.cases.models import Case
 from opsdesk.cases.playbooks import playbook_of
 from opsdesk.common import clock
@@ -188,3 +189,17 @@ def visit_calendar(request: HttpRequest, token: str) -> HttpResponse:
 
 def _first(errors: dict[str, list[str]]) -> str:
     return " ".join(msg for msgs in errors.values() for msg in msgs)
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def test_checkout(request: HttpRequest, ref: str) -> HttpResponse:
+    """The test payment provider's page: pay or decline, no real money."""
+    link = sandbox_link(ref)
+    if link is None:
+        return _invalid(request)
+    outcome = None
+    if request.method == "POST":
+        payment = sandbox_pay(link, succeed=request.POST.get("outcome") == "pay")
+        outcome = payment.status
+    return render(request, "portal/test_checkout.html", {"link": link, "outcome": outcome})
