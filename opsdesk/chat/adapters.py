@@ -18,23 +18,14 @@ from typing import Protocol
 import httpx
 
 from opsdesk.chat.models import ChatChannel
-from opsdesk.common.webhooks import WebhookRejected, WebhookRetryable
+from opsdesk.common.webhooks import post_json
 from opsdesk.comms.adapters.base import PermanentError
 
 USER_AGENT = "opsdesk-chat/1"
-TIMEOUT = 10.0
 
 
 class ChatAdapter(Protocol):
     def post(self, channel: ChatChannel, text: str) -> None: ...
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
 
 
 class SlackWebhookAdapter:
@@ -47,22 +38,7 @@ class SlackWebhookAdapter:
     def post(self, channel: ChatChannel, text: str) -> None:
         body = json.dumps({"text": text}, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-        label = f"{channel.name} webhook"
-        try:
-            if self.client is None:
-                with httpx.Client(timeout=TIMEOUT) as own:
-                    response = own.post(channel.webhook_url, content=body, headers=headers)
-            else:
-                response = self.client.post(channel.webhook_url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise WebhookRetryable(f"{label}: {exc}") from exc
-        if response.is_success:
-            return
-        status = response.status_code
-        message = f"{label} answered HTTP {status}"
-        if status >= 500 or status == 429:
-            raise WebhookRetryable(message, http_status=status, retry_after=_retry_after(response))
-        raise WebhookRejected(message, http_status=status)
+        post_json(channel.webhook_url, body, headers, self.client, label=f"{channel.name} webhook")
 
 
 _ADAPTERS: dict[str, ChatAdapter] = {"slack": SlackWebhookAdapter()}

@@ -71,28 +71,23 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None  # an HTTP date: the outbox's own backoff applies
 
 
-def post_signed(
+def post_json(
     url: str,
-    secret: str,
-    payload: Mapping[str, Any],
+    body: bytes,
+    headers: Mapping[str, str],
     client: httpx.Client | None = None,
     *,
-    headers: Mapping[str, str] | None = None,
     label: str = "webhook",
 ) -> httpx.Response:
-    """POST `payload` signed with `secret`; the 2xx response, or raise for the outbox.
-
-    `headers` are added to the signed ones (e.g. X-Opsdesk-Event); `label` starts the
-    error messages ("telesales webhook answered HTTP 503").
-    """
-    body = encode(payload)
-    all_headers = signed_headers(secret, body, clock.now()) | dict(headers or {})
+    """One POST of a JSON `body`; the 2xx response, or raise for the outbox (no answer,
+    5xx and 429 retryable, any other answer permanent). `label` starts the error
+    messages ("telesales webhook answered HTTP 503")."""
     try:
         if client is None:
             with httpx.Client(timeout=TIMEOUT) as own:
-                response = own.post(url, content=body, headers=all_headers)
+                response = own.post(url, content=body, headers=headers)
         else:
-            response = client.post(url, content=body, headers=all_headers)
+            response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise WebhookRetryable(f"{label}: {exc}") from exc
     if response.is_success:
@@ -102,3 +97,21 @@ def post_signed(
     if status >= 500 or status == 429:
         raise WebhookRetryable(message, http_status=status, retry_after=_retry_after(response))
     raise WebhookRejected(message, http_status=status)
+
+
+def post_signed(
+    url: str,
+    secret: str,
+    payload: Mapping[str, Any],
+    client: httpx.Client | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    label: str = "webhook",
+) -> httpx.Response:
+    """POST `payload` signed with `secret` (see `post_json` for the answers).
+
+    `headers` are added to the signed ones (e.g. X-Opsdesk-Event).
+    """
+    body = encode(payload)
+    all_headers = signed_headers(secret, body, clock.now()) | dict(headers or {})
+    return post_json(url, body, all_headers, client, label=label)
