@@ -10,9 +10,8 @@ import pytest
 from opsdesk.cases.models import Case
 from opsdesk.chat.models import ChatChannel
 from opsdesk.chat.services import chat_channel_set
-from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.customers.models import Customer
+from tests.case_rows import case_row
 from tests.fakes.chat_webhook import FakeChatWebhook
 
 ADMIN = Actor("user:admin")
@@ -20,24 +19,7 @@ ADMIN = Actor("user:admin")
 
 @pytest.fixture
 def case(onboarding: Any, frozen_clock: Any) -> Case:
-    now = clock.now()
-    customer = Customer.objects.create(
-        given_name="Elif",
-        family_name="Kaya",
-        phone="+905321234567",
-        whatsapp=True,
-        language="tr",
-        created_at=now,
-        updated_at=now,
-    )
-    return Case.objects.create(
-        number="ONB-2026-000042",
-        customer=customer,
-        playbook=onboarding,
-        state="documents",
-        opened_at=now,
-        updated_at=now,
-    )
+    return case_row(onboarding, "ONB-2026-000042")
 
 
 @pytest.fixture

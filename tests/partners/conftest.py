@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 
 from opsdesk.cases.models import Case
-from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.customers.models import Customer
 from opsdesk.partners.models import PartnerPlatform
 from opsdesk.partners.services import partner_create
+from tests.case_rows import case_row
 from tests.fakes.partner_webhook import FakePartnerWebhook
 
 ADMIN = Actor("user:admin")
@@ -20,24 +19,7 @@ ADMIN = Actor("user:admin")
 
 @pytest.fixture
 def case(onboarding: Any, frozen_clock: Any) -> Case:
-    now = clock.now()
-    customer = Customer.objects.create(
-        given_name="Elif",
-        family_name="Kaya",
-        phone="+905321234567",
-        whatsapp=True,
-        language="tr",
-        created_at=now,
-        updated_at=now,
-    )
-    return Case.objects.create(
-        number="VISA-2026-000042",
-        customer=customer,
-        playbook=onboarding,
-        state="documents",
-        opened_at=now,
-        updated_at=now,
-    )
+    return case_row(onboarding, "VISA-2026-000042")
 
 
 @pytest.fixture
