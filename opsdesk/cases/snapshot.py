@@ -28,7 +28,12 @@ from opsdesk.runtime.models import Timer, TimerStatus
 from opsdesk.scheduling.models import Appointment as AppointmentRow
 from opsdesk.scheduling.models import AppointmentStatus
 from opsdesk.scheduling.services import free_slots
-from opsdesk.staff.calendars import CALENDAR_FIELDS, calendar_from_values, calendar_of
+from opsdesk.staff.calendars import (
+    CALENDAR_FIELDS,
+    agent_calendar_row,
+    calendar_from_values,
+    calendar_of,
+)
 from opsdesk.staff.models import Agent
 from opsdesk.tasks.models import Task, TaskStatus
 
@@ -70,7 +75,7 @@ def profile_issues(c: Customer) -> tuple[ProfileIssue, ...]:
 
 def agent_info(a: Agent) -> AgentInfo:
     # The agent's own calendar, else the team's; None falls back to the playbook's.
-    row = a.calendar or (a.team.calendar if a.team_id and a.team else None)
+    row = agent_calendar_row(a)
     return AgentInfo(
         id=a.id,
         name=a.name,

@@ -18,10 +18,9 @@ from django.db.models import QuerySet
 
 from opsdesk.customers.models import Customer
 from opsdesk.field.models import Technician, TechnicianAbsence, WorkOrder, WorkOrderStatus
+from opsdesk.field.planning import technician_zone
 from opsdesk.field.replan import day_bounds
-from opsdesk.staff.calendars import calendar_of
 
-DEFAULT_TIMEZONE = "Europe/Istanbul"
 PALETTE_SIZE = 8  # colours in field.css: .tech-0 ... .tech-7
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 640.0, 400.0, 24.0
 # Statuses a technician's row shows; cancelled jobs are off every route.
@@ -101,13 +100,6 @@ class Board:
     @property
     def planned_count(self) -> int:
         return sum(len(r.stops) for r in self.rows)
-
-
-def _zone(tech: Technician) -> ZoneInfo:
-    agent = tech.agent
-    row = agent.calendar or (agent.team.calendar if agent.team_id and agent.team else None)
-    calendar = calendar_of(row)
-    return ZoneInfo(calendar.timezone if calendar is not None else DEFAULT_TIMEZONE)
 
 
 def _orders(date: dt.date) -> QuerySet[WorkOrder]:
@@ -197,7 +189,7 @@ def dispatch_day(date: dt.date) -> Board:
             by_tech[wo.technician_id].append(wo)
     rows: list[Row] = []
     for colour, tech in enumerate(techs):
-        zone = _zone(tech)
+        zone = technician_zone(tech)
         start = dt.datetime.combine(date, tech.shift_start, tzinfo=zone)
         end = dt.datetime.combine(date, tech.shift_end, tzinfo=zone)
         rows.append(

@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -33,17 +32,15 @@ from opsdesk.field.models import (
     LocationKind,
     Part,
     StockLocation,
-    Technician,
     WorkEventKind,
     WorkOrder,
     WorkOrderEvent,
     WorkOrderPhoto,
     WorkOrderStatus,
 )
-from opsdesk.field.planning import DEFAULT_TIMEZONE, default_matrix
+from opsdesk.field.planning import default_matrix, technician_zone
 from opsdesk.field.replan import day_bounds, local_day, replan_request
 from opsdesk.field.services import ShortStock, parts_use
-from opsdesk.staff.calendars import calendar_of
 
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -84,13 +81,6 @@ def _tell_case(wo: WorkOrder, event: str, actor: Actor, now: dt.datetime, **data
     decide_and_apply(
         case, Event(event, {"work_order_id": wo.pk, **data}), actor, now, first_timeline=(note,)
     )
-
-
-def zone_of(tech: Technician) -> ZoneInfo:
-    agent = tech.agent
-    row = agent.calendar or (agent.team.calendar if agent.team_id and agent.team else None)
-    calendar = calendar_of(row)
-    return ZoneInfo(calendar.timezone if calendar is not None else DEFAULT_TIMEZONE)
 
 
 def _previous_place(wo: WorkOrder) -> tuple[float, float]:
@@ -140,7 +130,7 @@ def travel_start(work_order_id: str, *, actor: Actor) -> WorkOrder:
         WorkOrder.objects.filter(pk=wo.pk).update(
             status=WorkOrderStatus.TRAVELLING, travel_started_at=now, eta=eta, updated_at=now
         )
-        local = eta.astimezone(zone_of(wo.technician))
+        local = eta.astimezone(technician_zone(wo.technician))
         name = wo.technician.agent.name
         _record(wo, WorkEventKind.TRAVEL_STARTED, actor, now, eta=eta.isoformat(), technician=name)
         _tell_case(

@@ -33,7 +33,7 @@ from opsdesk.field.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from opsdesk.staff.calendars import calendar_of
+from opsdesk.staff.calendars import agent_calendar
 
 DEFAULT_TIMEZONE = "Europe/Istanbul"
 PLANNABLE = (WorkOrderStatus.UNPLANNED, WorkOrderStatus.PLANNED)
@@ -113,8 +113,7 @@ def day_problem(date: dt.date, *, now: dt.datetime) -> tuple[Problem, DayContext
         if tech.id in absent:
             off[tech.id] = f"out: {absent[tech.id]}"
             continue
-        row = agent.calendar or (agent.team.calendar if agent.team_id and agent.team else None)
-        calendar = calendar_of(row)
+        calendar = agent_calendar(agent)
         if calendar is not None and not calendar.is_business_day(date):
             off[tech.id] = calendar.holiday_name(date) or "not a working day"
             continue
@@ -186,6 +185,12 @@ def day_problem(date: dt.date, *, now: dt.datetime) -> tuple[Problem, DayContext
         off=off,
     )
     return problem, context
+
+
+def technician_zone(tech: Technician) -> ZoneInfo:
+    """The time zone of a technician's calendar (their own, else their team's)."""
+    calendar = agent_calendar(tech.agent)
+    return ZoneInfo(calendar.timezone if calendar is not None else DEFAULT_TIMEZONE)
 
 
 def _job(wo: WorkOrder, **fixed: Any) -> Job:

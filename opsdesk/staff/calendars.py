@@ -68,6 +68,15 @@ CALENDAR_FIELDS = (
 )
 
 
+def agent_calendar_row(agent: Any) -> CalendarRow | None:
+    """An agent's own calendar, else their team's (None: the caller's default)."""
+    return agent.calendar or (agent.team.calendar if agent.team_id and agent.team else None)
+
+
+def agent_calendar(agent: Any) -> BusinessCalendar | None:
+    return calendar_of(agent_calendar_row(agent))
+
+
 def calendar_from_values(values: tuple[Any, ...]) -> BusinessCalendar | None:
     if values[0] is None:
         return None

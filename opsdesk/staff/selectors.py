@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
+from opsdesk.staff.calendars import agent_calendar_row
 from opsdesk.staff.models import Agent
 
 DEFAULT_TIMEZONE = "Europe/Istanbul"
@@ -19,7 +20,7 @@ def user_timezone(user: Any) -> zoneinfo.ZoneInfo:
         else None
     )
     if agent is not None:
-        row = agent.calendar or (agent.team.calendar if agent.team else None)
+        row = agent_calendar_row(agent)
         if row is not None and row.timezone:
             name = row.timezone
     try:
