@@ -185,6 +185,8 @@ def needs_more_than_rows(case: Case, pb: Playbook, decision: Decision) -> bool:
         or decision.hand_backs
         or decision.status_pushes
         or decision.chat_posts
+        or decision.testimonial is not None
+        or decision.priority_client is not None
         or decision.timers_to_cancel
         or (decision.changed_state and pb.states[decision.state_to or case.state].final)
     )
@@ -265,6 +267,15 @@ def apply_decision(
 
         for post in decision.chat_posts:
             chat_post_record(post.channel, post.text, case=case, now=now)
+    if decision.priority_client is not None:
+        from opsdesk.customers.priority import priority_client_set
+
+        priority_client_set(case, decision.priority_client, now)
+    if decision.testimonial is not None:
+        # Imported here: the feedback app builds on cases.
+        from opsdesk.feedback.services import testimonial_keep
+
+        testimonial_keep(case, decision.testimonial, now)
     if closing:
         _close(case, actor, now)
     return Applied(messages=rows.messages, tasks=rows.tasks, timeline=rows.timeline)

@@ -55,6 +55,8 @@ def customer_context(c: Customer) -> dict[str, Any]:
         "nationality": c.nationality,
         "language": c.language,
         "source": c.source,
+        "priority_tier": c.priority_tier,  # "" off the priority client list
+        "personal_agent_id": c.personal_agent_id,
     }
 
 

@@ -16,6 +16,11 @@ class Source(models.TextChoices):
     REFERRAL = "REFERRAL", "Referral"
 
 
+class PriorityTier(models.TextChoices):
+    REPEAT = "repeat", "Repeat client"
+    CORPORATE = "corporate", "Corporate client"
+
+
 class Customer(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=ids.customer_id, editable=False)
     # Name as printed in the passport.
@@ -34,6 +39,13 @@ class Customer(models.Model):
     updated_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The priority client list: repeat and corporate clients, each with a personal
+    # concierge who receives their requests.
+    priority_tier = models.CharField(max_length=20, choices=PriorityTier.choices, blank=True)
+    priority_since = models.DateTimeField(null=True, blank=True)
+    personal_agent = models.ForeignKey(
+        "staff.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

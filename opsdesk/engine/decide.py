@@ -47,6 +47,7 @@ from opsdesk.playbook.model import (
     OpenTask,
     Playbook,
     Post,
+    PriorityClient,
     RaiseFlags,
     Send,
     SetField,
@@ -56,6 +57,7 @@ from opsdesk.playbook.model import (
     SyncStatus,
     TaskSpec,
     TeamAssignee,
+    Testimonial,
     Transition,
     Wait,
 )
@@ -135,6 +137,8 @@ class _Run:
             "tasks": self.tasks,
             "order": self.snap.order,
             "application": None,
+            "billing": None,
+            "intake": None,
             "documents": list(self.snap.documents),
             "timers": sorted(self.timers),
             "team": self.team,
@@ -406,6 +410,18 @@ class _Run:
                 self.changed("milestones")
                 self.d.milestones.append(action.milestone)
                 self.note("MILESTONE", name=action.milestone)
+        elif isinstance(action, Testimonial):
+            feedback_id = str(self.event.data.get("feedback_id") or "")
+            if not feedback_id:
+                self.note("TESTIMONIAL_SKIPPED", reason="the event carries no feedback")
+            elif self.d.testimonial != feedback_id:
+                self.d.testimonial = feedback_id
+                self.note("TESTIMONIAL_KEPT", feedback_id=feedback_id)
+        elif isinstance(action, PriorityClient):
+            tier = action.priority_client.tier
+            if self.snap.customer.get("priority_tier") != tier:
+                self.d.priority_client = tier
+                self.note("PRIORITY_CLIENT", tier=tier)
         elif isinstance(action, BookAppointment):
             self.book(action)
         elif isinstance(action, CancelAppointment):
@@ -538,6 +554,22 @@ class _Run:
             self.changed("team")
             self.note("TEAM_CHANGED", team=action.assign.team)
         candidates = self.snap.candidates()
+        personal = self.snap.customer.get("personal_agent_id")
+        concierge = next((a for a in candidates if personal and a.id == personal), None)
+        if concierge is not None:
+            # A priority client's requests go to their personal concierge, in their team.
+            if concierge.team_name and concierge.team_name != self.team:
+                self.team = self.d.team = concierge.team_name
+                self.changed("team")
+                self.note("TEAM_CHANGED", team=concierge.team_name)
+            self.agent = concierge
+            self.changed("agent")
+            reason = "personal concierge of a priority client"
+            self.d.assignment = Assignment(concierge.id, concierge.name, reason, concierge.team_id)
+            self.note(
+                "AGENT_ASSIGNED", agent_id=concierge.id, agent_name=concierge.name, reason=reason
+            )
+            return
         if team is not None:
             candidates = [a for a in candidates if a.team_name == team]
         agent, reason = choose_agent(
@@ -573,7 +605,13 @@ class _Run:
         if tpl is None:
             return self.refuse(f"no template {key!r} in the playbook")
         has_ref = tpl.whatsapp is not None
-        channel = next((ch for ch in tpl.channels if self.channel_address(ch, has_ref)), None)
+        order = list(tpl.channels)
+        if tpl.prefer:
+            preferred = evaluate(tpl.prefer, self.context())
+            if preferred in order:
+                order.remove(preferred)
+                order.insert(0, preferred)
+        channel = next((ch for ch in order if self.channel_address(ch, has_ref)), None)
         if channel is None:
             reason = f"the customer has no {' or '.join(tpl.channels).lower()} address"
             if "WHATSAPP" in tpl.channels and not has_ref and self.channel_address("WHATSAPP"):

@@ -194,6 +194,10 @@ class Decision:
     status_pushes: list[StatusPush] = field(default_factory=list)
     chat_posts: list[ChatPostToSend] = field(default_factory=list)
     milestones: list[str] = field(default_factory=list)
+    # Keep this feedback (the event's `feedback_id`) as a testimonial (`testimonial`).
+    testimonial: str | None = None
+    # Put the customer on the priority client list with this tier (`priority_client`).
+    priority_client: str | None = None
     # A booking (cancelling any earlier one), or None with cancel_appointment.
     book: Appointment | None = None
     cancel_appointment: bool = False

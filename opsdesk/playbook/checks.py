@@ -71,7 +71,34 @@ def check(pb: Playbook) -> list[Problem]:
     problems += _check_sources(pb)
     problems += _check_intake(pb)
     problems += _check_slas(pb)
+    problems += _check_requests(pb)
     return problems
+
+
+def _check_requests(pb: Playbook) -> list[Problem]:
+    """The intake sheet of a playbook triggered by `request.received`."""
+    requests = "request.received" in pb.trigger.events
+    if pb.intake is None:
+        return [Problem("intake", "request.received needs an `intake` section")] if requests else []
+    if not requests:
+        return [Problem("intake", "only a playbook triggered by request.received uses this")]
+    out = []
+    for i, name in enumerate(pb.intake.form):
+        if name not in pb.fields:
+            out.append(Problem(f"intake.form[{i}]", f"no field {name!r}"))
+    for i, c in enumerate(pb.intake.checks):
+        if c.field not in pb.intake.form:
+            out.append(Problem(f"intake.checks[{i}].field", f"{c.field!r} is not on the form"))
+        try:
+            compile_expression(c.when)
+        except ExpressionError as exc:
+            out.append(Problem(f"intake.checks[{i}].when", str(exc)))
+            continue
+        for name in unknown_names(c.when, {"fields", "today", "catalogs"}, expression=True):
+            out.append(Problem(f"intake.checks[{i}].when", f"unknown variable {name!r}"))
+    if "EMAIL" in pb.intake.channels and "@" not in pb.intake.email:
+        out.append(Problem("intake.email", "EMAIL intake needs the address requests are sent to"))
+    return out
 
 
 def _check_slas(pb: Playbook) -> list[Problem]:
@@ -295,6 +322,8 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
             yield f"templates.{key}.text.{lang}", text, False
         for lang, text in tpl.subject.items():
             yield f"templates.{key}.subject.{lang}", text, False
+        if tpl.prefer:
+            yield f"templates.{key}.prefer", tpl.prefer, True
         if tpl.whatsapp:
             for i, p in enumerate(tpl.whatsapp.params):
                 yield f"templates.{key}.whatsapp.params[{i}]", p, False
@@ -328,6 +357,9 @@ def _sources(pb: Playbook) -> Iterator[tuple[str, str, bool]]:
             yield f"{path}.post.text", action.post.text, False
         elif isinstance(action, BookAppointment) and action.book_appointment.at:
             yield f"{path}.book_appointment.at", action.book_appointment.at, True
+    yield "billing.deposit_percent", pb.billing.deposit_percent, True
+    yield "billing.currency", pb.billing.currency, True
+    yield "billing.tax_rate", pb.billing.tax_rate, True
     work = pb.scheduling.field_work if pb.scheduling else None
     if work is not None:
         yield "scheduling.field_work.skills", work.skills, True

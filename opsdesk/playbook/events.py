@@ -48,6 +48,14 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
         # A quote's payment succeeded (opsdesk.billing): event.quote, amount, net_paid, total,
         # deposit_paid, fully_paid (amounts as strings).
         "payment.received",
+        # A quote was sent to the customer (opsdesk.billing): event.quote, total,
+        # currency, due_now, payment_url (the link for what is due now, or "").
+        "quote.sent",
+        # A refund was recorded: event.quote, amount, net_paid (strings).
+        "payment.refunded",
+        # The customer's feedback (opsdesk.feedback): event.rating (1-5),
+        # event.comment, event.consent (to quote it publicly), event.feedback_id.
+        "feedback.received",
     }
 )
 

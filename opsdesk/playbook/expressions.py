@@ -28,6 +28,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset(
         "order",
         "application",  # a partner's application and its travellers (applications app)
         "billing",  # the latest open quote's balance (billing app), or none
+        "intake",  # how a request came in (intake app): channel, reply_channel, text
         "documents",
         "timers",
         "team",
@@ -50,6 +51,8 @@ CUSTOMER_KEYS: frozenset[str] = frozenset(
         "full_name",
         "phone",
         "whatsapp",
+        "priority_tier",
+        "personal_agent_id",
         "email",
         "nationality",
         "language",

@@ -84,6 +84,9 @@ class MessageTemplate(Node):
     subject: dict[str, str] = {}
     whatsapp: WhatsAppTemplateRef | None = None
     label: str = ""
+    # An expression giving the channel to try first, e.g. `intake.reply_channel`
+    # (a receipt goes back the way the request came); the others follow in order.
+    prefer: str = ""
 
 
 class PriorityRule(Node):
@@ -139,6 +142,26 @@ class Assign(Node):
 
 class Send(Node):
     send: str
+
+
+class Testimonial(Node):
+    """Keep the customer's feedback (the `feedback.received` event's) as a testimonial;
+    only feedback given with the customer's consent to publish it is kept."""
+
+    testimonial: Literal[True]
+
+
+class PriorityClientSpec(Node):
+    """`tier`: why the customer is on the priority client list."""
+
+    tier: Literal["repeat", "corporate"]
+
+
+class PriorityClient(Node):
+    """Put the customer on the priority client list; the case's agent becomes their
+    personal concierge unless they have one. Their next requests go to that concierge."""
+
+    priority_client: PriorityClientSpec
 
 
 class OpenTask(Node):
@@ -285,6 +308,8 @@ Action = Annotated[
     | Annotated[SyncStatus, Tag("sync_status")]
     | Annotated[Post, Tag("post")]
     | Annotated[Milestone, Tag("milestone")]
+    | Annotated[Testimonial, Tag("testimonial")]
+    | Annotated[PriorityClient, Tag("priority_client")]
     | Annotated[BookAppointment, Tag("book_appointment")]
     | Annotated[CancelAppointment, Tag("cancel_appointment")]
     | Annotated[Branch, Tag("if")],
@@ -294,8 +319,8 @@ Action = Annotated[
         custom_error_message=(
             "an action is one of raise_flags, assign, send, open_task, set_timer, "
             "cancel_timer, set_field, note, start_cadence, stop_cadence, wait (in a "
-            "cadence), hand_back, sync_status, post, milestone, book_appointment, "
-            "cancel_appointment, or if/then/else"
+            "cadence), hand_back, sync_status, post, milestone, testimonial, "
+            "priority_client, book_appointment, cancel_appointment, or if/then/else"
         ),
     ),
 ]
@@ -401,9 +426,38 @@ class SlaSpec(Node):
 
 
 class Trigger(Node):
-    events: list[Literal["customer.created", "order.received", "application.received"]] = Field(
-        min_length=1
-    )
+    events: list[
+        Literal["customer.created", "order.received", "application.received", "request.received"]
+    ] = Field(min_length=1)
+
+
+IntakeChannel = Literal["PHONE", "WHATSAPP", "EMAIL", "WEB"]
+
+
+class IntakeCheck(Node):
+    """A rule over the intake sheet (e.g. return after departure): when `when` does not
+    hold, the request is refused with `message` against `field`."""
+
+    field: str
+    when: str
+    message: str
+
+
+class IntakeSpec(Node):
+    """Requests from customers (trigger `request.received`).
+
+    `channels`: where requests come in: PHONE (staff fill the intake sheet), WEB (the
+    public form), WHATSAPP (a message from someone without an open case), EMAIL (mail
+    to `email`, its "Label: value" lines read into the sheet). `form`: the intake
+    sheet, as fields of `fields`, in order. A request from a message may leave
+    required fields empty: the playbook has someone complete the sheet.
+    """
+
+    title: str = ""
+    channels: list[IntakeChannel] = Field(min_length=1)
+    form: list[str] = Field(min_length=1)
+    checks: list[IntakeCheck] = []
+    email: str = ""
 
 
 class ZoneSpec(Node):
@@ -468,6 +522,16 @@ class SchedulingSpec(Node):
     field_work: FieldWorkSpec | None = None
 
 
+class BillingSpec(Node):
+    """Defaults for the case's quotes, as expressions over the case: the share paid
+    up front (`deposit_percent`: 100 is full payment before work, 50 a deposit with
+    the balance due on completion), the currency and each line's tax rate."""
+
+    deposit_percent: str = "100"
+    currency: str = "'EUR'"
+    tax_rate: str = "0"
+
+
 Branch.model_rebuild()
 
 
@@ -494,6 +558,9 @@ class Playbook(Node):
     classification: list[ClassificationRule] = []
     eligibility: list[EligibilityCheck] = []
     scheduling: SchedulingSpec | None = None
+    # Requests from customers (trigger `request.received`): the intake sheet.
+    intake: IntakeSpec | None = None
+    billing: BillingSpec = BillingSpec()
     states: dict[Slug, StateSpec] = Field(min_length=1)
 
     @property

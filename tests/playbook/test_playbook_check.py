@@ -66,8 +66,8 @@ def test_type_errors_are_all_listed_with_path_and_line() -> None:
         "tasks.intake.priority (line 19): Input should be 'LOW', 'MEDIUM', 'HIGH' or 'URGENT'",
         "states.start.on_enter[2] (line 26): an action is one of raise_flags, assign, send, "
         "open_task, set_timer, cancel_timer, set_field, note, start_cadence, stop_cadence, "
-        "wait (in a cadence), hand_back, sync_status, post, milestone, book_appointment, "
-        "cancel_appointment, or if/then/else",
+        "wait (in a cadence), hand_back, sync_status, post, milestone, testimonial, "
+        "priority_client, book_appointment, cancel_appointment, or if/then/else",
     ]
 
 
@@ -126,7 +126,7 @@ def test_misspelt_customer_attribute_is_caught() -> None:
     problems = _with("{{ customer.given_name }}, Ikamet", "{{ customer.given_nme }}, Ikamet")
     assert problems == [
         "customer has no 'given_nme' (email, family_name, full_name, given_name, id, language, "
-        "middle_name, nationality, phone, source, whatsapp)"
+        "middle_name, nationality, personal_agent_id, phone, priority_tier, source, whatsapp)"
     ]
 
 
