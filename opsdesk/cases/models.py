@@ -156,6 +156,15 @@ class EventType(models.TextChoices):
     SLA_BREACHED = "SLA_BREACHED"
     SLA_MET = "SLA_MET"
     WORK_ORDER = "WORK_ORDER"  # the visit's work order: created, moved, travelling, done, ...
+    REQUEST_RECEIVED = "REQUEST_RECEIVED"  # a customer's request (intake) and its channel
+    CHECKLIST_ITEM = "CHECKLIST_ITEM"  # a task's checklist item ticked or unticked
+    QUOTE_SENT = "QUOTE_SENT"
+    PAYMENT_RECEIVED = "PAYMENT_RECEIVED"
+    PAYMENT_REFUNDED = "PAYMENT_REFUNDED"
+    FEEDBACK_RECEIVED = "FEEDBACK_RECEIVED"
+    TESTIMONIAL_KEPT = "TESTIMONIAL_KEPT"
+    TESTIMONIAL_SKIPPED = "TESTIMONIAL_SKIPPED"
+    PRIORITY_CLIENT = "PRIORITY_CLIENT"  # put on the priority client list
 
 
 class CaseMilestone(models.Model):

@@ -338,6 +338,10 @@ class _Run:
                 )
         if spec is not None:
             unmet = [r.message for r in spec.complete_requires if not self.holds(r.when)]
+            if spec.checklist_required:
+                unmet += [
+                    f"not done yet: {item}" for item in self.event.data.get("checklist_open") or ()
+                ]
             if unmet:
                 return self.refuse(*unmet)
         if key:

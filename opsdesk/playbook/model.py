@@ -352,6 +352,8 @@ class TaskSpec(Node):
     due: Duration | None = None
     assignee: Literal["case_agent", "unassigned"] | TeamAssignee = "case_agent"
     checklist: list[str] = []
+    # Every checklist item must be ticked before the task can be completed.
+    checklist_required: bool = False
     complete_requires: list[Requirement] = []
     on_complete: list[Action] = []
     manual: bool = False  # staff may open it from the workspace

@@ -36,8 +36,17 @@ def task_complete(task_id: str, actor: Actor, values: Mapping[str, Any] | None =
             # Raises Refused before anything below is written.
             # `by`: who completes it, for four-eyes reviews (snapshot.task_done_by).
             by = str(actor.user.pk) if actor.user is not None else actor.label
+            # `checklist_open`: the items not ticked (a playbook may require them all).
+            undone = [i["text"] for i in task.checklist if not i.get("done")]
             event = Event(
-                "task.complete", {"key": task.key, "task_id": task.pk, "fields": fields, "by": by}
+                "task.complete",
+                {
+                    "key": task.key,
+                    "task_id": task.pk,
+                    "fields": fields,
+                    "by": by,
+                    "checklist_open": undone,
+                },
             )
             decide_and_apply(case, event, actor, now)
         task.status, task.completed_at, task.completed_by = TaskStatus.DONE, now, actor.user
@@ -73,8 +82,22 @@ def task_check_item(task_id: str, index: int, done: bool, actor: Actor) -> Task:
             raise ValidationFailed({"index": [f"the checklist has {len(task.checklist)} items"]})
         if task.status != TaskStatus.OPEN:
             raise Conflict("the task is closed")
+        changed = bool(task.checklist[index].get("done")) != done
         task.checklist[index]["done"] = done
         task.save(update_fields=["checklist"])
+        if changed and task.case_id:
+            # "Update the CRM after each service interaction": every tick is on the timeline.
+            timeline_row(
+                task.case,
+                task.customer_id,
+                "CHECKLIST_ITEM",
+                actor,
+                clock.now(),
+                task=task.title,
+                task_id=task.pk,
+                item=task.checklist[index]["text"],
+                done=done,
+            ).save()
     return task
 
 

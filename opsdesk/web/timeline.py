@@ -152,6 +152,26 @@ _DESCRIBE: dict[str, Describe] = {
     "SLA_WARNING": lambda p, pb: f"Service level {_sla(p, pb)} is close to its target",
     "SLA_BREACHED": lambda p, pb: f"Service level {_sla(p, pb)} breached",
     "SLA_MET": lambda p, pb: f"Service level {_sla(p, pb)} met",
+    "REQUEST_RECEIVED": lambda p, pb: f"Request received by {str(p.get('channel', '?')).lower()}",
+    "CHECKLIST_ITEM": lambda p, pb: (
+        f"{'Done' if p.get('done') else 'Not done'}: {p.get('item', '')} ({p.get('task', '')})"
+    ),
+    "QUOTE_SENT": lambda p, pb: (
+        f"Quote {p.get('quote', '')} sent: {p.get('total', '')} {p.get('currency', '')}"
+    ),
+    "PAYMENT_RECEIVED": lambda p, pb: (
+        f"Payment of {p.get('amount', '')} {p.get('currency', '')} received"
+        f" for {p.get('quote', '')}"
+    ),
+    "PAYMENT_REFUNDED": lambda p, pb: (
+        f"Refund of {p.get('amount', '')} {p.get('currency', '')} for {p.get('quote', '')}"
+    ),
+    "FEEDBACK_RECEIVED": lambda p, pb: (
+        f"Feedback: {p.get('rating', '?')}/5" + (f" — “{p['comment']}”" if p.get("comment") else "")
+    ),
+    "TESTIMONIAL_KEPT": lambda p, pb: "Feedback kept as a testimonial",
+    "TESTIMONIAL_SKIPPED": lambda p, pb: f"No testimonial kept: {p.get('reason', '')}",
+    "PRIORITY_CLIENT": lambda p, pb: f"Added to the priority client list ({p.get('tier', '')})",
     "PARTNER_STATUS": lambda p, pb: (
         f"Status {p.get('status')!r} sent to the partner"
         + (f" for {p['subject']}" if p.get("subject") else "")
