@@ -43,6 +43,8 @@ from opsdesk.playbook.model import (
     Wait,
 )
 
+DICT_METHODS = frozenset({"get", "items", "keys", "values"})
+
 # A `wait` may stand only directly in a cadence's steps.
 CADENCE_STEP = re.compile(r"^cadences\.[a-z0-9_]+\.steps\[\d+\]$")
 
@@ -397,6 +399,7 @@ def _check_sources(pb: Playbook) -> list[Problem]:
                 if attr not in keys:
                     out.append(Problem(path, f"{name} has no {attr!r} ({', '.join(sorted(keys))})"))
         for attr in attributes_of(source, "tasks", expression=is_expr):
-            if attr not in pb.tasks:
+            # `tasks.get('key')` reads a task that may never have been opened.
+            if attr not in pb.tasks and attr not in DICT_METHODS:
                 out.append(Problem(path, f"no task {attr!r}"))
     return out
