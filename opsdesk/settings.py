@@ -53,8 +53,10 @@ INSTALLED_APPS = [
     "opsdesk.scheduling",
     "opsdesk.field",
     "opsdesk.billing",
+    "opsdesk.feedback",
     "opsdesk.partners",
     "opsdesk.applications",
+    "opsdesk.intake",
     "opsdesk.chat",
     "opsdesk.portal",
     "opsdesk.reports",
@@ -185,6 +187,8 @@ OPSDESK_TEST_PAYMENT_SECRET = os.environ.get(
     "OPSDESK_TEST_PAYMENT_SECRET",
     "test-payment-secret" if DEBUG or os.environ.get("OPSDESK_ALLOW_INSECURE_KEY") == "1" else "",
 )
+# Retainers: the default discount (percent) by the customer's priority tier.
+OPSDESK_RETAINER_DISCOUNTS = {"repeat": 10, "corporate": 15}
 # Outbound email ("smtp" adapter). Django's own EMAIL_* names, so django.core.mail
 # uses the same relay.
 EMAIL_HOST = os.environ.get("OPSDESK_SMTP_HOST", "")

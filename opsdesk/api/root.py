@@ -11,9 +11,11 @@ from opsdesk.api import (
     customers,
     documents,
     errors,
+    feedback,
     field,
     orders,
     reports,
+    requests,
     tasks,
     twilio_webhooks,
     webhooks,
@@ -40,3 +42,5 @@ api.add_router("", reports.router)
 api.add_router("", field.router)
 api.add_router("", applications.router)
 api.add_router("", billing.router)
+api.add_router("", requests.router)
+api.add_router("", feedback.router)

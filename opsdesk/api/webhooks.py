@@ -24,6 +24,7 @@ from opsdesk.comms.adapters.whatsapp_webhook import (
 )
 from opsdesk.comms.email_inbound import InboundEmail, parse_inbound
 from opsdesk.comms.services import message_receive, message_status_update
+from opsdesk.intake.services import request_from_email
 from opsdesk.orders.models import SalesChannel
 
 router = Router(tags=["webhooks"])
@@ -99,6 +100,10 @@ def email_inbound(request: HttpRequest) -> HttpResponse:
         if order_from_email is not None:
             order_from_email(channel, email)
             return HttpResponse("ok", content_type="text/plain")
+    # Mail to a request playbook's intake address opens a request (opsdesk.intake),
+    # unless the sender has an open case under that playbook: then it is a message.
+    if request_from_email(email, _email_id(email, raw), EMAIL) is not None:
+        return HttpResponse("ok", content_type="text/plain")
     message_receive(
         channel="EMAIL",
         from_address=email.from_address,

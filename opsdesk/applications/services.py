@@ -38,7 +38,7 @@ from opsdesk.common.errors import Conflict, ValidationFailed
 from opsdesk.customers.documents import document_upload
 from opsdesk.customers.models import Customer, Document, Source
 from opsdesk.customers.profile import valid_country
-from opsdesk.customers.services import _profile_values
+from opsdesk.customers.services import profile_values
 from opsdesk.engine.types import Event
 from opsdesk.partners.models import PartnerPlatform
 from opsdesk.playbook.fields import coerce_fields
@@ -77,7 +77,7 @@ class ApplicationInput:
 
 
 def _validate(data: ApplicationInput) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    profile, errors = _profile_values(
+    profile, errors = profile_values(
         {
             "given_name": data.given_name,
             "family_name": data.family_name,

@@ -14,6 +14,48 @@ from opsdesk.common import ids
 from opsdesk.customers.models import Customer
 
 
+def retainer_id() -> str:
+    # Named for migrations (which refer to a default by import path).
+    return ids.new_id("ret")
+
+
+class RetainerPeriod(models.TextChoices):
+    MONTHLY = "MONTHLY"
+    QUARTERLY = "QUARTERLY"
+
+
+class Retainer(models.Model):
+    """A repeat client billed by schedule: one invoice per period from `starts_on`.
+    `next_bill_on` is the start of the next period to bill; the database, not a
+    clock in memory, says what is due."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=retainer_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="retainers")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)  # net, before discount
+    currency = models.CharField(max_length=3)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)  # 0.2000 = 20%
+    period = models.CharField(max_length=16, choices=RetainerPeriod.choices)
+    discount_percent = models.PositiveSmallIntegerField(default=0)
+    starts_on = models.DateField()
+    next_bill_on = models.DateField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [models.Index(fields=["active", "next_bill_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__lte=100), name="retainer_discount_percent"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="retainer_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount} {self.currency} {self.period}"
+
+
 class Invoice(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=ids.invoice_id, editable=False)
     number = models.CharField(max_length=32, unique=True)  # INV-2026-000001
@@ -27,13 +69,22 @@ class Invoice(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     issued_at = models.DateTimeField()
     issued_by = models.CharField(max_length=100)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)  # included in total
+    # A retainer's bill: the period it is for (unique, so a period is never billed twice).
+    retainer = models.ForeignKey(
+        Retainer, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    period_start = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["customer", "issued_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total__gte=0), name="invoice_total_not_negative"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["retainer", "period_start"], name="invoice_retainer_period"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,7 +98,9 @@ class InvoiceLine(models.Model):
     sku = models.CharField(max_length=64, blank=True)
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)  # net: quantity × unit price
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["invoice", "position"]
@@ -147,6 +200,11 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     provider = models.CharField(max_length=32)  # "test", "manual", ...
     provider_ref = models.CharField(max_length=128)
+    # The link it was paid through (a provider's payment), so a paid link is not offered again.
+    link = models.ForeignKey(
+        "PaymentLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    method = models.CharField(max_length=32, blank=True)  # manual: "bank_transfer", "cash"...
     status = models.CharField(max_length=16, choices=PaymentStatus.choices)
     recorded_by = models.CharField(max_length=100)
     created_at = models.DateTimeField()

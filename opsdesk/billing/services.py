@@ -1,14 +1,16 @@
-"""Invoices, quotes and payments: the only writer of billing rows."""
+"""Invoices, quotes, payments and retainers: the only writer of billing rows."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from opsdesk.billing.models import (
@@ -21,9 +23,12 @@ from opsdesk.billing.models import (
     Quote,
     QuoteLine,
     QuoteStatus,
+    Retainer,
+    RetainerPeriod,
 )
 from opsdesk.billing.providers import default_provider, get_provider
-from opsdesk.billing.selectors import quote_balance
+from opsdesk.billing.selectors import quote_balance, quote_defaults
+from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case
 from opsdesk.cases.services import dispatch, reserve_case_numbers
 from opsdesk.common import clock
@@ -41,10 +46,15 @@ class Line:
     quantity: int
     unit_price: Decimal
     sku: str = ""
+    tax_rate: Decimal = Decimal("0")  # 0.20 = 20%
 
     @property
     def amount(self) -> Decimal:
         return (self.unit_price * self.quantity).quantize(CENT)
+
+    @property
+    def tax(self) -> Decimal:
+        return (self.amount * self.tax_rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def invoice_issue(
@@ -56,8 +66,12 @@ def invoice_issue(
     now: dt.datetime,
     case: Case | None = None,
     source: str = "",
+    retainer: Retainer | None = None,
+    period_start: dt.date | None = None,
 ) -> Invoice:
-    """A numbered invoice with its lines; the caller's transaction keeps them together."""
+    """A numbered invoice with its lines; the caller's transaction keeps them together.
+    A line's `amount` is its net; the invoice's `tax` is the sum of the lines' (each to
+    the cent, half up) and its `total` net plus tax."""
     if not lines:
         raise ValidationFailed({"lines": ["an invoice needs at least one line"]})
     bad = [
@@ -73,15 +87,19 @@ def invoice_issue(
     with transaction.atomic():
         # The case-number counter is a general per-(prefix, year) sequence.
         number = reserve_case_numbers("INV", now.year, 1)[0]
+        tax = sum((ln.tax for ln in lines), Decimal("0.00"))
         invoice = Invoice.objects.create(
             number=number,
             customer=customer,
             case=case,
             source=source,
             currency=currency,
-            total=sum((ln.amount for ln in lines), Decimal("0.00")),
+            tax=tax,
+            total=sum((ln.amount for ln in lines), Decimal("0.00")) + tax,
             issued_at=now,
             issued_by=actor.label,
+            retainer=retainer,
+            period_start=period_start,
         )
         InvoiceLine.objects.bulk_create(
             InvoiceLine(
@@ -92,6 +110,8 @@ def invoice_issue(
                 quantity=ln.quantity,
                 unit_price=ln.unit_price,
                 amount=ln.amount,
+                tax_rate=ln.tax_rate,
+                tax=ln.tax,
             )
             for n, ln in enumerate(lines, 1)
         )
@@ -130,7 +150,8 @@ class QuoteLineInput:
     description: str
     quantity: Decimal
     unit_price: Decimal
-    tax_rate: Decimal = Decimal("0")  # 0.20 = 20%
+    # 0.20 = 20%; None: the playbook's billing.tax_rate for a case's quote, else 0.
+    tax_rate: Decimal | None = None
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -163,32 +184,49 @@ def quote_create(
     customer: Customer,
     lines: Sequence[QuoteLineInput],
     *,
-    currency: str,
-    deposit_percent: int,
+    currency: str | None = None,
+    deposit_percent: int | None = None,
     actor: Actor,
     case: Case | None = None,
 ) -> Quote:
     """A numbered DRAFT quote. Each line's net and tax are rounded to the cent (half up);
-    the quote's subtotal, tax and total are the sums of its lines'."""
+    the quote's subtotal, tax and total are the sums of its lines'. For a case's quote,
+    what is not given (currency, deposit, a line's tax rate) comes from the playbook
+    (`quote_defaults`); without a case the currency is required and the deposit is 100."""
     errors: dict[str, list[str]] = {}
+    rate = Decimal("0")
+    if case is not None and case.customer_id != customer.pk:
+        errors["case"] = ["the case belongs to another customer"]
+    elif case is not None and (
+        currency is None or deposit_percent is None or any(ln.tax_rate is None for ln in lines)
+    ):
+        defaults = quote_defaults(case)  # ValidationFailed when the playbook's rule fails
+        currency = defaults["currency"] if currency is None else currency
+        if deposit_percent is None:
+            deposit_percent = defaults["deposit_percent"]
+        rate = defaults["tax_rate"]
+    if currency is None:
+        errors["currency"] = ["required for a quote without a case"]
+        currency = ""
+    if deposit_percent is None:
+        deposit_percent = 100
+    lines = [ln if ln.tax_rate is not None else replace(ln, tax_rate=rate) for ln in lines]
     if not lines:
         errors["lines"] = ["a quote needs at least one line"]
     bad = [e for n, ln in enumerate(lines, 1) for e in _line_errors(n, ln)]
     if bad:
         errors["lines"] = bad
-    if not CURRENCY.match(currency or ""):
+    if "currency" not in errors and not CURRENCY.match(currency or ""):
         errors["currency"] = ["an ISO 4217 code such as EUR"]
     if not isinstance(deposit_percent, int) or not 0 <= deposit_percent <= 100:
         errors["deposit_percent"] = ["a whole number from 0 to 100 (100: full payment up front)"]
-    if case is not None and case.customer_id != customer.pk:
-        errors["case"] = ["the case belongs to another customer"]
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
     rows = []
     for n, ln in enumerate(lines, 1):
         net = _cents(Decimal(ln.quantity) * Decimal(ln.unit_price))
-        tax = _cents(net * Decimal(ln.tax_rate))
+        tax = _cents(net * Decimal(ln.tax_rate or 0))
         rows.append((n, ln, net, tax))
     subtotal = sum((r[2] for r in rows), Decimal("0.00"))
     tax_total = sum((r[3] for r in rows), Decimal("0.00"))
@@ -214,7 +252,7 @@ def quote_create(
                 description=ln.description.strip(),
                 quantity=Decimal(ln.quantity),
                 unit_price=Decimal(ln.unit_price),
-                tax_rate=Decimal(ln.tax_rate),
+                tax_rate=Decimal(ln.tax_rate or 0),
                 net=net,
                 tax=tax,
                 amount=net + tax,
@@ -229,15 +267,44 @@ def _locked_quote(quote_id: str) -> Quote:
 
 
 def quote_send(quote_id: str, actor: Actor) -> Quote:
-    """DRAFT → SENT: the quote is final and may be paid. Conflict when it is not a draft."""
+    """DRAFT → SENT: the quote is final and may be paid. Conflict when it is not a draft.
+    A payment link for what is due now is made with it (none when nothing is due), and
+    the case hears `quote.sent` with the link's URL, so the playbook can send it."""
     with transaction.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.DRAFT:
             raise Conflict(f"quote {quote.number} is {quote.status}, not DRAFT")
+        now = clock.now()
         quote.status = QuoteStatus.SENT
-        quote.sent_at = clock.now()
+        quote.sent_at = now
         quote.save(update_fields=["status", "sent_at"])
+        due_now = quote_balance(quote)["due_now"]
+        link = _new_link(quote, due_now, actor, now) if due_now > 0 else None
+        data = {
+            "quote": quote.number,
+            "total": f"{quote.total:.2f}",
+            "currency": quote.currency,
+            "due_now": f"{due_now:.2f}",
+            "payment_url": link.url if link else "",
+        }
+        _tell_case(quote, "QUOTE_SENT", Event("quote.sent", data), actor, now)
     return quote
+
+
+def _new_link(quote: Quote, amount: Decimal, actor: Actor, now: dt.datetime) -> PaymentLink:
+    provider = default_provider()
+    ref, url = provider.create_link(quote, amount, quote.number)
+    return PaymentLink.objects.create(
+        quote=quote,
+        amount=amount,
+        currency=quote.currency,
+        provider=provider.key,
+        provider_ref=ref,
+        url=url,
+        created_by=actor.label,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=LINK_DAYS),
+    )
 
 
 def payment_link_create(
@@ -263,52 +330,54 @@ def payment_link_create(
                     {"amount": [f"more than the balance ({balance['balance']:.2f})"]}
                 )
             amount = checked
-        provider = default_provider()
-        now = clock.now()
-        ref, url = provider.create_link(quote, amount, quote.number)
-        return PaymentLink.objects.create(
-            quote=quote,
-            amount=amount,
-            currency=quote.currency,
-            provider=provider.key,
-            provider_ref=ref,
-            url=url,
-            created_by=actor.label,
-            created_at=now,
-            expires_at=now + dt.timedelta(days=LINK_DAYS),
-        )
+        return _new_link(quote, amount, actor, clock.now())
 
 
-def _tell_case(quote: Quote, payment: Payment, actor: Actor) -> None:
-    """`payment.received` to the quote's case, in the caller's transaction. A closed case
-    or a playbook that refuses the event does not undo the payment (a savepoint)."""
+ROW_KEYS = {
+    "QUOTE_SENT": ("quote", "total", "currency", "due_now", "payment_url"),
+    "PAYMENT_RECEIVED": ("quote", "amount", "currency"),
+    "PAYMENT_REFUNDED": ("quote", "amount", "currency"),
+}
+
+
+def _tell_case(quote: Quote, row: str, event: Event, actor: Actor, now: dt.datetime) -> None:
+    """A timeline row (`row`) on the customer's timeline, then `event` to the quote's case,
+    in the caller's transaction. A closed case or a playbook that refuses the event does
+    not undo what was done (a savepoint), nor the row."""
+    payload = {k: event.data[k] for k in ROW_KEYS[row]}
+    timeline_row(quote.case, quote.customer_id, row, actor, now, **payload).save()
     if quote.case_id is None:
         return
-    balance = quote_balance(quote)
-    data = {
-        "quote": quote.number,
-        "amount": f"{payment.amount:.2f}",
-        "currency": quote.currency,
-        "net_paid": f"{balance['net_paid']:.2f}",
-        "total": f"{quote.total:.2f}",
-        "deposit_paid": balance["deposit_paid"],
-        "fully_paid": balance["fully_paid"],
-    }
     try:
         with transaction.atomic():
-            dispatch(quote.case_id, Event("payment.received", data), actor)
+            dispatch(quote.case_id, event, actor)
     except Refused:
         pass
 
 
 def _succeeded(quote: Quote, payment: Payment, actor: Actor) -> None:
-    """What follows a settled payment: paying a sent quote accepts it; the case hears."""
-    if payment.kind != PaymentKind.PAYMENT:
+    """What follows a settled payment: paying a sent quote accepts it; the case hears
+    `payment.received`, or `payment.refunded` for a refund."""
+    balance = quote_balance(quote)
+    data: dict[str, Any] = {
+        "quote": quote.number,
+        "amount": f"{payment.amount:.2f}",
+        "currency": quote.currency,
+        "net_paid": f"{balance['net_paid']:.2f}",
+    }
+    now = payment.settled_at or clock.now()
+    if payment.kind == PaymentKind.REFUND:
+        _tell_case(quote, "PAYMENT_REFUNDED", Event("payment.refunded", data), actor, now)
         return
     if quote.status == QuoteStatus.SENT:
         quote.status = QuoteStatus.ACCEPTED
         quote.save(update_fields=["status"])
-    _tell_case(quote, payment, actor)
+    data |= {
+        "total": f"{quote.total:.2f}",
+        "deposit_paid": balance["deposit_paid"],
+        "fully_paid": balance["fully_paid"],
+    }
+    _tell_case(quote, "PAYMENT_RECEIVED", Event("payment.received", data), actor, now)
 
 
 def payment_webhook(provider_key: str, headers: Mapping[str, str], body: bytes) -> Payment:
@@ -341,6 +410,7 @@ def payment_webhook(provider_key: str, headers: Mapping[str, str], body: bytes) 
                 currency=quote.currency,
                 provider=provider.key,
                 provider_ref=event["ref"],
+                link=link,
                 status=event["status"],
                 recorded_by=actor.label,
                 created_at=now,
@@ -351,13 +421,24 @@ def payment_webhook(provider_key: str, headers: Mapping[str, str], body: bytes) 
     return payment
 
 
+PAYMENT_METHODS = ("bank_transfer", "cash", "card", "other")
+
+
 def payment_record(
-    quote_id: str, *, amount: Decimal, kind: str, actor: Actor, reference: str
+    quote_id: str,
+    *,
+    amount: Decimal,
+    kind: str,
+    actor: Actor,
+    reference: str,
+    method: str = "",
 ) -> Payment:
     """A payment taken or a refund given outside a provider (bank transfer, cash), settled.
     `reference` (e.g. the bank's) identifies it: recording it twice is a Conflict.
     A payment may not exceed the balance, nor a refund what was paid."""
     errors: dict[str, list[str]] = {}
+    if method and method not in PAYMENT_METHODS:
+        errors["method"] = [f"one of {', '.join(PAYMENT_METHODS)}"]
     checked = _decimal(amount)
     if checked is None or checked <= 0 or checked != checked.quantize(CENT):
         errors["amount"] = ["a positive amount, at most 2 decimals"]
@@ -392,6 +473,7 @@ def payment_record(
             currency=quote.currency,
             provider=MANUAL,
             provider_ref=reference.strip(),
+            method=method,
             status=PaymentStatus.SUCCEEDED,
             recorded_by=actor.label,
             created_at=now,
@@ -399,3 +481,133 @@ def payment_record(
         )
         _succeeded(quote, payment, actor)
     return payment
+
+
+# --- retainers ----------------------------------------------------------------------
+
+MONTHS = {RetainerPeriod.MONTHLY: 1, RetainerPeriod.QUARTERLY: 3}
+
+
+def add_months(anchor: dt.date, months: int) -> dt.date:
+    """`anchor` moved by whole months, its day clamped to the month's end (31 Jan + 1 is
+    28 Feb, + 2 is 31 Mar: always counted from the anchor, so the day comes back)."""
+    index = anchor.year * 12 + anchor.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(anchor.day, last))
+
+
+def period_after(retainer: Retainer, period_start: dt.date) -> dt.date:
+    """The start of the period after the one starting `period_start`."""
+    start = retainer.starts_on
+    elapsed = (period_start.year - start.year) * 12 + period_start.month - start.month
+    return add_months(start, elapsed + MONTHS[RetainerPeriod(retainer.period)])
+
+
+def default_discount(customer: Customer) -> int:
+    """The retainer discount of the customer's priority tier (OPSDESK_RETAINER_DISCOUNTS)."""
+    return int(settings.OPSDESK_RETAINER_DISCOUNTS.get(customer.priority_tier or "", 0))
+
+
+def retainer_create(
+    customer: Customer,
+    *,
+    description: str,
+    amount: Decimal,
+    currency: str,
+    period: str,
+    starts_on: dt.date,
+    actor: Actor,
+    tax_rate: Decimal = Decimal("0"),
+    discount_percent: int | None = None,
+) -> Retainer:
+    """A repeat client's schedule: `amount` (net) billed every month or quarter from
+    `starts_on`, less `discount_percent` (default: their priority tier's)."""
+    errors: dict[str, list[str]] = {}
+    if not description.strip() or len(description) > 200:
+        errors["description"] = ["1-200 characters"]
+    checked = _decimal(amount)
+    if checked is None or checked <= 0 or checked != checked.quantize(CENT):
+        errors["amount"] = ["a positive amount, at most 2 decimals"]
+    if not CURRENCY.match(currency or ""):
+        errors["currency"] = ["an ISO 4217 code such as EUR"]
+    rate = _decimal(tax_rate)
+    if rate is None or not 0 <= rate < 1 or rate != rate.quantize(Decimal("0.0001")):
+        errors["tax_rate"] = ["a fraction from 0 to 1, e.g. 0.20"]
+    if period not in RetainerPeriod.values:
+        errors["period"] = ["MONTHLY or QUARTERLY"]
+    if not isinstance(starts_on, dt.date):
+        errors["starts_on"] = ["a date, YYYY-MM-DD"]
+    if discount_percent is None:
+        discount_percent = default_discount(customer)
+    if (
+        isinstance(discount_percent, bool)
+        or not isinstance(discount_percent, int)
+        or not 0 <= discount_percent <= 100
+    ):
+        errors["discount_percent"] = ["a whole number from 0 to 100"]
+    if errors:
+        raise ValidationFailed(errors)
+    return Retainer.objects.create(
+        customer=customer,
+        description=description.strip(),
+        amount=checked,
+        currency=currency,
+        tax_rate=rate,
+        period=period,
+        discount_percent=discount_percent,
+        starts_on=starts_on,
+        next_bill_on=starts_on,
+        active=True,
+        created_at=clock.now(),
+        created_by=actor.label,
+    )
+
+
+def retainer_net(retainer: Retainer) -> Decimal:
+    """What one period costs before tax: the amount less the discount, to the cent."""
+    return _cents(retainer.amount * (100 - retainer.discount_percent) / Decimal(100))
+
+
+def retainers_bill_due(today: dt.date, actor: Actor) -> list[Invoice]:
+    """An invoice for every period of an active retainer that has started by `today`
+    (catching up on missed ones), each retainer in its own transaction. The retainer row
+    is locked and read again, and (retainer, period_start) is unique: a rerun or a
+    concurrent run bills nothing twice."""
+    due = list(
+        Retainer.objects.filter(active=True, next_bill_on__lte=today)
+        .order_by("next_bill_on", "id")
+        .values_list("pk", flat=True)
+    )
+    invoices: list[Invoice] = []
+    for retainer_id in due:
+        with transaction.atomic():
+            retainer = (
+                Retainer.objects.select_for_update().select_related("customer").get(pk=retainer_id)
+            )
+            now = clock.now()
+            while retainer.active and retainer.next_bill_on <= today:
+                start = retainer.next_bill_on
+                end = period_after(retainer, start)
+                line = Line(
+                    description=f"{retainer.description}, {start:%d.%m.%Y}–"
+                    f"{end - dt.timedelta(days=1):%d.%m.%Y}",
+                    quantity=1,
+                    unit_price=retainer_net(retainer),
+                    tax_rate=retainer.tax_rate,
+                )
+                invoices.append(
+                    invoice_issue(
+                        retainer.customer,
+                        [line],
+                        currency=retainer.currency,
+                        actor=actor,
+                        now=now,
+                        source=f"retainer:{retainer.pk}",
+                        retainer=retainer,
+                        period_start=start,
+                    )
+                )
+                retainer.next_bill_on = end
+            retainer.save(update_fields=["next_bill_on"])
+    return invoices

@@ -80,13 +80,16 @@ def case_open(
     fields: Mapping[str, Any],
     actor: Actor,
     known: Known | None = None,
+    partial: bool = False,
 ) -> Case:
     """Open a case under `version` and run its initial state. Raises ValidationFailed.
 
     Without `known`, the customer's order and documents are read from the database.
+    `partial`: required fields may be missing (a request from a message: someone
+    completes the sheet later).
     """
     pb = playbook_of(version)
-    values, errors = coerce_fields(pb, fields)
+    values, errors = coerce_fields(pb, fields, partial=partial)
     if errors:
         raise ValidationFailed({f"fields.{k}": v for k, v in errors.items()})
     now = clock.now()

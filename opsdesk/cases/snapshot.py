@@ -302,12 +302,13 @@ def _snapshot(
         order=order_dict(order) if isinstance(order, ServiceOrder) else order_context(order),
         documents=documents,
         team=case.team.name if case.team_id else None,
-        link=case_link(case.id) if by_order else "",
+        link=case_link(case.id) if by_order or _by_request(pb) else "",
         candidates=candidate_agents,
         free_slots=lambda team, after: free_slots(pb, team, after, clock.now()),
     )
     if fresh:
         snap.extra = dict(context or {})
+        snap.whatsapp_window_until = reads.whatsapp.get(customer.pk)
         return snap
     snap.whatsapp_window_until = reads.whatsapp.get(customer.pk)
     snap.milestones = frozenset(reads.milestones.get(case.pk, ()))
@@ -327,6 +328,11 @@ def _snapshot(
 
 def _by_order(pb: Playbook) -> bool:
     return "order.received" in pb.trigger.events
+
+
+def _by_request(pb: Playbook) -> bool:
+    """A customer's request has the customer link too (status, payment, feedback)."""
+    return "request.received" in pb.trigger.events
 
 
 def build_snapshot(
@@ -353,6 +359,10 @@ def build_snapshot(
         _read_rows(reads, [case], {case.pk: pb})
     elif not by_order and documents is None:
         _read_orders(reads, [], [case.customer_id])
+    if fresh and "request.received" in pb.trigger.events:
+        # A request from a WhatsApp message opens its case right after saving the
+        # message: the receipt may go as free text within the 24-hour window.
+        reads.whatsapp = _whatsapp_windows([case.customer_id])
     return _snapshot(case, pb, reads, order, documents, fresh, context)
 
 

@@ -112,13 +112,31 @@ def message_receive(
             {"email__iexact": from_address} if channel == Channel.EMAIL else {"phone": from_address}
         )
         customer = Customer.objects.filter(**lookup).order_by("-created_at").first()
-        if customer is None:
-            return None
         case = (
             Case.objects.filter(customer=customer, status=CaseStatus.OPEN)
             .order_by("-opened_at")
             .first()
+            if customer is not None
+            else None
         )
+        if case is None and channel == Channel.WHATSAPP:
+            # Someone with no open case writes on WhatsApp: a request.received playbook
+            # taking WhatsApp opens a request with this message (None: no playbook does).
+            # Imported here: the intake app builds on comms.
+            from opsdesk.intake.services import request_from_whatsapp
+
+            started = request_from_whatsapp(
+                customer=customer,
+                from_phone=from_address,
+                body=body,
+                provider_message_id=provider_message_id,
+                at=at,
+                actor=actor,
+            )
+            if started is not None:
+                return started
+        if customer is None:
+            return None
         now = clock.now()
         message = Message.objects.create(
             customer=customer,

@@ -48,7 +48,7 @@ class CustomerInput:
     documents: list[str] = field(default_factory=list)  # document types already uploaded
 
 
-def _profile_values(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def profile_values(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Normalize what can be normalized. Missing or suspicious values are kept and
     become flags on the case (SOP step 1); only malformed input is refused here."""
     errors: dict[str, list[str]] = {}
@@ -92,7 +92,7 @@ def customer_create(data: CustomerInput, actor: Actor) -> Customer:
     Everything happens in one transaction: either the customer, order,
     documents, cases and their first decisions are all saved, or nothing is.
     """
-    values, errors = _profile_values(
+    values, errors = profile_values(
         {k: getattr(data, k) for k in PROFILE_FIELDS if k != "whatsapp"}
         | {"whatsapp": data.whatsapp}
     )
@@ -154,7 +154,7 @@ def customer_create(data: CustomerInput, actor: Actor) -> Customer:
 def customer_update(customer_id: str, changes: dict[str, Any], actor: Actor) -> Customer:
     """Edit the profile; flags whose problem is gone resolve themselves."""
     unknown = set(changes) - set(PROFILE_FIELDS)
-    values, errors = _profile_values(changes)
+    values, errors = profile_values(changes)
     for name in unknown:
         errors[name] = ["not a profile field"]
     for name in ("given_name", "family_name"):

@@ -29,7 +29,7 @@ from opsdesk.common import bulk, clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import ValidationFailed
 from opsdesk.customers.models import Customer, Source
-from opsdesk.customers.services import _profile_values
+from opsdesk.customers.services import profile_values
 from opsdesk.engine.decide import playbook_calendar
 from opsdesk.engine.orders import Intake, assess
 from opsdesk.orders import handback
@@ -169,7 +169,7 @@ def _validate(pb: Playbook, data: OrderInput) -> tuple[dict[str, Any], dict[str,
         errors["external_ref"] = ["this field is required"]
     elif len(ref) > 100:
         errors["external_ref"] = ["at most 100 characters"]
-    profile, profile_errors = _profile_values(_profile_input(pb, data))
+    profile, profile_errors = profile_values(_profile_input(pb, data))
     errors.update(profile_errors)
     for name in ("given_name", "family_name"):
         if not str(getattr(data, name) or "").strip():

@@ -22,10 +22,16 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from opsdesk.billing.sandbox import sandbox_link, sandbox_pay
+from opsdesk.billing.selectors import load_billing
+from opsdesk.billing.services import payment_link_create
 from opsdesk.cases.models import Case
 from opsdesk.cases.playbooks import playbook_of
 from opsdesk.common import clock
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.feedback import selectors as feedback_selectors
+from opsdesk.feedback import texts as feedback_texts
+from opsdesk.feedback.models import Channel
+from opsdesk.feedback.services import COMMENT_MAX, feedback_submit
 from opsdesk.orders.models import ServiceOrder
 from opsdesk.portal import selectors, services, texts
 from opsdesk.portal.links import case_link, case_of_token
@@ -84,6 +90,7 @@ def _render_page(
     error: str = "",
     status: int = 200,
     template: str = "portal/case.html",
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     chosen = _lang(request)
     page = selectors.portal_page(case, clock.now(), chosen)
@@ -97,6 +104,10 @@ def _render_page(
         "other_lang": other,
         "other_lang_url": _page_url(token, other),
         "error": error,
+        "ft": feedback_texts.TEXTS[page.lang],
+        "feedback_open": not feedback_selectors.feedback_given(case.pk),
+        "billing": load_billing([case.pk]).get(case.pk),
+        **(extra or {}),
     }
     return render(request, template, context, status=status)
 
@@ -185,6 +196,64 @@ def visit_calendar(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type=f"text/calendar; charset=utf-8; method={method}")
     response["Content-Disposition"] = f'attachment; filename="visit-{case.number}.ics"'
     return response
+
+
+@portal_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """GET the form (or thanks / "already given"); POST records the feedback (WEB)."""
+    case = _case(token)
+    if case is None:
+        return _invalid(request)
+    url = reverse("portal:feedback", args=[token])
+    if request.method == "POST":
+        try:
+            feedback_submit(
+                case.pk,
+                request.POST.get("rating", ""),
+                request.POST.get("comment", ""),
+                request.POST.get("consent") == "yes",
+                Channel.WEB,
+                services.CUSTOMER,
+            )
+        except ValidationFailed as exc:
+            # The page says it in the customer's language, not the service's English.
+            extra = {
+                "rating_error": "rating" in exc.errors,
+                "comment_error": "comment" in exc.errors,
+                "comment_max": COMMENT_MAX,
+                "values": request.POST,
+            }
+            return _render_page(
+                request, token, case, status=400, template="portal/feedback.html", extra=extra
+            )
+        except Conflict:
+            return _render_page(request, token, case, status=409, template="portal/feedback.html")
+        chosen = _lang(request)
+        return redirect(f"{url}?done=1" + (f"&lang={chosen}" if chosen else ""))
+    extra = {"done": request.GET.get("done") == "1", "comment_max": COMMENT_MAX}
+    return _render_page(request, token, case, template="portal/feedback.html", extra=extra)
+
+
+@portal_view
+@require_http_methods(["POST"])
+def pay(request: HttpRequest, token: str) -> HttpResponse:
+    """A payment link for what is due now on the case's quote; the page then shows it
+    (a plain link: the provider's page is another site, which the CSP's form-action
+    would not let a form redirect to)."""
+    case = _case(token)
+    if case is None:
+        return _invalid(request)
+    billing = load_billing([case.pk]).get(case.pk)
+    if billing is None:
+        return _render_page(request, token, case, status=404)
+    try:
+        payment_link_create(billing["quote_id"], actor=services.CUSTOMER)
+    except (Conflict, ValidationFailed) as exc:
+        message = str(exc) if isinstance(exc, Conflict) else _first(exc.errors)
+        return _render_page(request, token, case, error=message, status=409)
+    chosen = _lang(request)
+    return redirect(_page_url(token, chosen))
 
 
 def _first(errors: dict[str, list[str]]) -> str:

@@ -7,12 +7,18 @@ sends a batch of messages; while timers keep falling due, the batch is a fifth
 of the usual, so no timer waits behind a long send. Under more load than the
 machine can carry, messages queue rather than timers: add workers.
 
+Once a day (the first pass of each UTC day, and the first after a start) it bills
+the retainers whose period has started (`opsdesk.billing.services.retainers_bill_due`):
+the database says what is due and a period is billed once, so a restart or a second
+worker bills nothing twice.
+
 An idle worker sleeps `interval`, or less when a pending timer falls due
 sooner: it wakes when the timer is due instead of up to `interval` later.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -24,6 +30,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from opsdesk.common import clock
+from opsdesk.common.actors import Actor
 from opsdesk.runtime.outbox import dispatch_due
 from opsdesk.runtime.timers import fire_due_timers, next_due
 
@@ -39,6 +46,7 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = False
         self.last_pass = clock.now()
+        self.billed_on: dt.date | None = None  # the day retainers were last billed
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         log.info("worker %s stopping after this pass (signal %s)", self.name, signum)
@@ -47,9 +55,28 @@ class Worker:
     def run_once(self) -> int:
         """One pass; returns how many timers and messages it handled."""
         self.last_pass = clock.now()
+        self.bill_retainers()
         fired = self.fire_timers()
         messages = self.batch if not fired else max(1, self.batch // 5)
         return fired + dispatch_due(clock.now(), self.name, messages)
+
+    def bill_retainers(self) -> None:
+        """The day's retainer invoices, once a day; a failure waits for the next day
+        (or restart) rather than retrying every pass."""
+        # Imported here: billing builds on the runtime, not the other way round.
+        from opsdesk.billing.services import retainers_bill_due
+
+        today = clock.now().date()
+        if self.billed_on == today:
+            return
+        self.billed_on = today
+        try:
+            invoices = retainers_bill_due(today, Actor("worker"))
+        except Exception:
+            log.exception("billing retainers failed; next try tomorrow")
+            return
+        if invoices:
+            log.info("billed %d retainer invoice(s)", len(invoices))
 
     def fire_timers(self) -> int:
         """Every due timer, batch after batch, for at most TIMER_SLICE seconds."""

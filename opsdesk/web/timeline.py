@@ -171,7 +171,11 @@ _DESCRIBE: dict[str, Describe] = {
     ),
     "TESTIMONIAL_KEPT": lambda p, pb: "Feedback kept as a testimonial",
     "TESTIMONIAL_SKIPPED": lambda p, pb: f"No testimonial kept: {p.get('reason', '')}",
-    "PRIORITY_CLIENT": lambda p, pb: f"Added to the priority client list ({p.get('tier', '')})",
+    "PRIORITY_CLIENT": lambda p, pb: (
+        f"On the priority client list ({p['tier']})"
+        if p.get("tier")
+        else "Removed from the priority client list"
+    ),
     "PARTNER_STATUS": lambda p, pb: (
         f"Status {p.get('status')!r} sent to the partner"
         + (f" for {p['subject']}" if p.get("subject") else "")

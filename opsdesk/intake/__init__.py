@@ -1,0 +1,1 @@
+"""Customer requests (intake) for playbooks triggered by `request.received`."""
