@@ -81,7 +81,10 @@ def _customer_filter(user: Any) -> Q | None:
     foreign = Case.objects.filter(customer=OuterRef("pk")).exclude(team__isnull=True)
     if agent.team_id:
         foreign = foreign.exclude(team_id=agent.team_id)
-    return ~Q(Exists(foreign))
+    # Work given to someone outside the case's team (a manager's quality review, an
+    # escalation) lets them see that customer while the task is open.
+    assigned = Task.objects.filter(customer=OuterRef("pk"), assignee=agent, status="OPEN")
+    return ~Q(Exists(foreign)) | Q(Exists(assigned))
 
 
 def visible_customers(user: Any) -> QuerySet[Customer]:

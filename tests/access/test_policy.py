@@ -98,6 +98,29 @@ def test_unassigned_customers_are_visible_to_every_team(
     assert can(personas["teammate"], "case.act", c)
 
 
+def test_an_open_task_lets_an_agent_of_another_team_see_that_customer(
+    personas: dict[str, Any], customer: Any, staff: Any
+) -> None:
+    from opsdesk.tasks.models import Task
+    from opsdesk.tasks.services import task_complete, task_create
+
+    outsider = personas["outsider"]
+    task = task_create(
+        case_id=Case.objects.get(customer=customer).pk,
+        actor=Actor("test"),
+        title="Quality review",
+        assignee_id=staff.outsider.pk,
+    )
+    assert can(outsider, "case.act", customer)
+    assert set(visible_customers(outsider).values_list("pk", flat=True)) == {customer.pk}
+    assert task.pk in set(visible_tasks(outsider).values_list("pk", flat=True))
+    task_complete(task.pk, Actor.of_user(outsider))
+    assert Task.objects.get(pk=task.pk).status == "DONE"
+    # Done: the customer is the other team's again.
+    assert not can(outsider, "customer.view", customer)
+    assert not visible_customers(outsider).exists()
+
+
 def test_inactive_user_may_do_nothing(personas: dict[str, Any], customer: Any) -> None:
     user = personas["teammate"]
     user.is_active = False

@@ -40,7 +40,9 @@ def counts() -> dict[str, Any]:
     # The demo also seeds service orders (tests/orders/test_demo_orders.py counts those):
     # here, only the onboarding side (and the visa desk's applications, below).
     cases = Case.objects.filter(playbook__key=KEY)
-    onboarding = Customer.objects.filter(service_orders__isnull=True, applications__isnull=True)
+    onboarding = Customer.objects.filter(
+        service_orders__isnull=True, applications__isnull=True, requests__isnull=True
+    ).distinct()
     return {
         "users": get_user_model().objects.count(),
         "agents": grouped(Agent.objects, "role"),
@@ -79,10 +81,11 @@ def test_demo_seeds_every_onboarding_state_once(frozen_clock: Any) -> None:
     seeded = counts()
     # Onboarding: admin, manager, four agents, the integration user; service
     # orders: six agents and the three sales channels' integration users; four
-    # field technicians; the visa desk's two agents and the partner platform's user.
-    assert seeded["users"] == 23
-    assert seeded["agents"] == {"admin": 1, "agent": 16, "integration": 5, "manager": 1}
-    assert (seeded["teams"], seeded["calendars"], seeded["tokens"]) == (9, 1, 5)
+    # field technicians; the visa desk's two agents and the partner platform's user;
+    # the travel concierge's four agents and its guest services manager.
+    assert seeded["users"] == 28
+    assert seeded["agents"] == {"admin": 1, "agent": 20, "integration": 5, "manager": 2}
+    assert (seeded["teams"], seeded["calendars"], seeded["tokens"]) == (14, 1, 5)
     assert seeded["playbooks"] == 1
     assert seeded["customers"] == 15
     assert seeded["customers_by_source"] == {"API": 2, "APP_WEB": 7, "STAFF": 6}

@@ -689,7 +689,7 @@ def test_my_tasks_lists_my_open_tasks(
     assert f"{case_of(waiting).number} omar Hassan Profile review 1" in unassigned
 
 
-def test_my_tasks_hides_customers_of_other_teams(
+def test_my_tasks_hide_customers_of_other_teams_once_the_work_is_done(
     make_customer: Callable[..., Customer], staff: Any, as_agent: Callable[[Any], Client]
 ) -> None:
     customer = make_customer()
@@ -703,16 +703,19 @@ def test_my_tasks_hides_customers_of_other_teams(
     )
     john = as_agent(staff.john)
     assert "Johns call" in text(john.get("/tasks/"))
-    # The case moves to Olga's team (Izmir); John's task stays his but he may no
-    # longer see the customer, so the list must not show it either.
+    # The case moves to Olga's team (Izmir). John's open task stays his, and work
+    # given to someone lets them see that customer while it is open.
     as_agent(staff.manager).post(
         ws_url(customer, f"cases/{case.pk}/assign/"), {"agent": staff.outsider.pk}
     )
     assert case_of(customer).team.name == "Izmir"
-    assert "Johns call" not in text(john.get("/tasks/"))
-    assert john.get(ws_url(customer)).status_code == 404
+    assert "Johns call" in text(john.get("/tasks/"))
     olga = text(as_agent(staff.outsider).get("/tasks/"))
     assert "Review Amira Hassan — initial document check" in olga  # Ayşe's moved along
+    # Once it is done, the customer is Izmir's alone: John's list and workspace lose it.
+    Task.objects.filter(title="Johns call").update(status="DONE")
+    assert "Johns call" not in text(john.get("/tasks/"))
+    assert john.get(ws_url(customer)).status_code == 404
 
 
 def test_customer_search(

@@ -31,6 +31,7 @@ from opsdesk.customers.services import (
     order_review,
 )
 from opsdesk.field.demo import TECHNICIANS
+from opsdesk.intake.demo import CONCIERGE_STAFF, seed_concierge
 from opsdesk.orders.demo import ORDERS, seed_service_orders
 from opsdesk.orders.demo import STAFF as ORDER_STAFF
 from opsdesk.staff.models import Agent, BusinessCalendar, Role, Team
@@ -336,7 +337,11 @@ def logins() -> list[DemoLogin]:
         for u, n, langs, skills, _, _ in TECHNICIANS
     ]
     visa = [DemoLogin(u, n, Role.AGENT, langs, ("visa desk",)) for u, n, langs in VISA_STAFF]
-    return onboarding + orders + field + visa
+    concierge = [
+        DemoLogin(u, n, role, langs, (f"travel concierge, {team}",))
+        for u, n, team, role, langs in CONCIERGE_STAFF
+    ]
+    return onboarding + orders + field + visa + concierge
 
 
 def seed() -> SeedResult:
@@ -366,6 +371,7 @@ def seed() -> SeedResult:
             story.play(spec)
         channel_tokens = seed_service_orders(DEMO_PASSWORD, now)
         channel_tokens["tourport (partner platform)"] = seed_visa(DEMO_PASSWORD, now)
+        seed_concierge(DEMO_PASSWORD, now)
     return SeedResult(True, "", logins(), secret, len(CUSTOMERS), len(ORDERS), channel_tokens)
 
 
