@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.playbook.events import (
@@ -74,7 +75,92 @@ def check(pb: Playbook) -> list[Problem]:
     problems += _check_intake(pb)
     problems += _check_slas(pb)
     problems += _check_requests(pb)
+    problems += _check_scripts(pb)
     return problems
+
+
+TAG_SEPARATOR = " >> "
+
+
+def disposition_leaves(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every complete path of the disposition tree (a leaf is null or an empty mapping)."""
+    out: set[tuple[str, ...]] = set()
+    for name, sub in tree.items():
+        path = (*prefix, str(name))
+        if sub in (None, {}):
+            out.add(path)
+        elif isinstance(sub, dict):
+            out |= disposition_leaves(sub, path)
+    return out
+
+
+def _check_dispositions(tree: dict[str, Any], path: str = "dispositions") -> list[Problem]:
+    out = []
+    for name, sub in tree.items():
+        if TAG_SEPARATOR.strip() in str(name):
+            out.append(Problem(f"{path}.{name}", "a name cannot contain '>>'"))
+        if isinstance(sub, dict):
+            out += _check_dispositions(sub, f"{path}.{name}")
+        elif sub is not None:
+            out.append(Problem(f"{path}.{name}", "a mapping of sub-tags, or null for a leaf"))
+    return out
+
+
+def _check_scripts(pb: Playbook) -> list[Problem]:
+    """Guided scripts: every step reachable, no loops, every end a complete tag."""
+    out = _check_dispositions(pb.dispositions)
+    leaves = disposition_leaves(pb.dispositions)
+    for key, script in pb.scripts.items():
+        base = f"scripts.{key}"
+        if script.start not in script.nodes:
+            out.append(Problem(f"{base}.start", f"no step {script.start!r}"))
+            continue
+        for name, node in script.nodes.items():
+            for target in node.targets:
+                if target not in script.nodes:
+                    out.append(Problem(f"{base}.nodes.{name}", f"no step {target!r}"))
+            if node.end is not None:
+                tag = tuple(node.end.tag.split(TAG_SEPARATOR))
+                if tag not in leaves:
+                    out.append(
+                        Problem(
+                            f"{base}.nodes.{name}.end.tag",
+                            f"{node.end.tag!r} is not a complete path of the dispositions",
+                        )
+                    )
+            for i, c in enumerate(node.check):
+                if c.when is not None:
+                    try:
+                        compile_expression(c.when)
+                    except ExpressionError as exc:
+                        out.append(Problem(f"{base}.nodes.{name}.check[{i}].when", str(exc)))
+        out += _script_shape(base, script)
+    return out
+
+
+def _script_shape(base: str, script: Any) -> list[Problem]:
+    """Reachability from `start` and no loops (a script always ends)."""
+    out: list[Problem] = []
+    seen: set[str] = set()
+    on_path: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in on_path:
+            out.append(Problem(f"{base}.nodes.{name}", "a loop: the script could never end"))
+            return
+        if name in seen or name not in script.nodes:
+            return
+        seen.add(name)
+        on_path.add(name)
+        for target in script.nodes[name].targets:
+            visit(target)
+        on_path.discard(name)
+
+    visit(script.start)
+    for name in script.nodes:
+        if name not in seen:
+            out.append(Problem(f"{base}.nodes.{name}", f"unreachable from {script.start!r}"))
+    return out
 
 
 def _check_requests(pb: Playbook) -> list[Problem]:

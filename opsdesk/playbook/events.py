@@ -56,6 +56,9 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
         # The customer's feedback (opsdesk.feedback): event.rating (1-5),
         # event.comment, event.consent (to quote it publicly), event.feedback_id.
         "feedback.received",
+        # A contact-desk contact was closed (opsdesk.contacts): event.tag, resolution,
+        # action, remarks.
+        "contact.closed",
     }
 )
 

@@ -29,6 +29,8 @@ CONTEXT_NAMES: frozenset[str] = frozenset(
         "application",  # a partner's application and its travellers (applications app)
         "billing",  # the latest open quote's balance (billing app), or none
         "intake",  # how a request came in (intake app): channel, reply_channel, text
+        "ticket",  # a contact's service ticket (contacts app): state, dates, money
+        "contact",  # the contact itself (contacts app): channel, reason, answers
         "documents",
         "timers",
         "team",

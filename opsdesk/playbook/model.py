@@ -429,7 +429,13 @@ class SlaSpec(Node):
 
 class Trigger(Node):
     events: list[
-        Literal["customer.created", "order.received", "application.received", "request.received"]
+        Literal[
+            "customer.created",
+            "order.received",
+            "application.received",
+            "request.received",
+            "contact.received",
+        ]
     ] = Field(min_length=1)
 
 
@@ -524,6 +530,74 @@ class SchedulingSpec(Node):
     field_work: FieldWorkSpec | None = None
 
 
+# --- guided scripts and dispositions (contact desks) ------------------------
+
+
+class ScriptCheck(Node):
+    """A branch on what the system knows: the first check whose `when` holds (or
+    the one without `when`, last) leads to `next`. Facts are computed, never asked."""
+
+    when: str | None = None
+    next: str
+
+
+class ScriptAnswer(Node):
+    label: str
+    next: str
+
+
+ContactAction = Literal[
+    "none", "reschedule", "reopen", "cancel", "change_address", "escalate", "safety"
+]
+
+
+class ScriptEnd(Node):
+    """Where a path ends: the disposition `tag` (a path of the `dispositions` tree,
+    segments joined by " >> "), resolved or unresolved, whether remarks are required,
+    and what is done to the ticket."""
+
+    tag: str
+    resolution: Literal["resolved", "unresolved"] | None = None
+    remarks: Literal["required", "optional"] = "optional"
+    action: ContactAction = "none"
+
+
+class ScriptNode(Node):
+    """One step: `check` (branch on facts), `ask` with `answers` (what only the
+    customer can say), or `end`. `say` is guidance for the agent (Jinja)."""
+
+    say: str = ""
+    check: list[ScriptCheck] = []
+    ask: str = ""
+    answers: dict[Slug, ScriptAnswer] = {}
+    end: ScriptEnd | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ScriptNode:
+        kinds = [bool(self.check), bool(self.ask or self.answers), self.end is not None]
+        if sum(kinds) != 1:
+            raise ValueError("a step is exactly one of check, ask (with answers), end")
+        if (self.ask or self.answers) and not (self.ask and self.answers):
+            raise ValueError("ask needs its question and its answers")
+        if self.check and self.check[-1].when is not None:
+            raise ValueError("the last check has no `when`: it is the otherwise")
+        if any(c.when is None for c in self.check[:-1]):
+            raise ValueError("only the last check may leave out `when`")
+        return self
+
+    @property
+    def targets(self) -> list[str]:
+        return [c.next for c in self.check] + [a.next for a in self.answers.values()]
+
+
+class ScriptSpec(Node):
+    """A guided script for one reason a customer contacts the desk."""
+
+    label: str
+    start: str
+    nodes: dict[Slug, ScriptNode] = Field(min_length=1)
+
+
 class BillingSpec(Node):
     """Defaults for the case's quotes, as expressions over the case: the share paid
     up front (`deposit_percent`: 100 is full payment before work, 50 a deposit with
@@ -563,6 +637,10 @@ class Playbook(Node):
     # Requests from customers (trigger `request.received`): the intake sheet.
     intake: IntakeSpec | None = None
     billing: BillingSpec = BillingSpec()
+    # Contact desks: the disposition taxonomy (a tree of names; a leaf is `null` or
+    # `{}`) and a guided script per contact reason.
+    dispositions: dict[str, Any] = {}
+    scripts: dict[Slug, ScriptSpec] = {}
     states: dict[Slug, StateSpec] = Field(min_length=1)
 
     @property
