@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "opsdesk.partners",
     "opsdesk.applications",
     "opsdesk.intake",
+    "opsdesk.contacts",
     "opsdesk.chat",
     "opsdesk.portal",
     "opsdesk.reports",

@@ -8,6 +8,7 @@ from opsdesk.api import (
     applications,
     billing,
     cases,
+    contacts,
     customers,
     documents,
     errors,
@@ -44,3 +45,4 @@ api.add_router("", applications.router)
 api.add_router("", billing.router)
 api.add_router("", requests.router)
 api.add_router("", feedback.router)
+api.add_router("", contacts.router)

@@ -10,4 +10,6 @@ class ApplicationsConfig(AppConfig):
         from opsdesk.applications.context import load_applications
         from opsdesk.cases.context import register_case_context
 
-        register_case_context("application", load_applications)
+        register_case_context(
+            "application", load_applications, triggers=frozenset({"application.received"})
+        )

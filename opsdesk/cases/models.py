@@ -165,6 +165,8 @@ class EventType(models.TextChoices):
     TESTIMONIAL_KEPT = "TESTIMONIAL_KEPT"
     TESTIMONIAL_SKIPPED = "TESTIMONIAL_SKIPPED"
     PRIORITY_CLIENT = "PRIORITY_CLIENT"  # put on the priority client list
+    CONTACT_OPENED = "CONTACT_OPENED"  # a contact desk took a call or message about a ticket
+    CONTACT_CLOSED = "CONTACT_CLOSED"  # ... and closed it with a disposition tag
 
 
 class CaseMilestone(models.Model):

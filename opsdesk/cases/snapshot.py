@@ -255,7 +255,7 @@ def _read_rows(reads: _Reads, cases: list[Case], pbs: Mapping[str, Playbook]) ->
             tasks[key] = status
         if status == TaskStatus.DONE and done_by is not None:
             reads.task_done_by.setdefault(case_id, {})[key] = str(done_by)
-    reads.extra.update(load_case_contexts(ids))
+    reads.extra.update(load_case_contexts(ids, pbs))
     for case_id, template in (
         Message.objects.filter(case_id__in=ids, direction="OUTBOUND")
         .exclude(template="")

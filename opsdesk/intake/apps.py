@@ -11,4 +11,4 @@ class IntakeConfig(AppConfig):
         from opsdesk.intake.context import load_intake
 
         # Later decisions of a request's case still see how it came in (`intake`).
-        register_case_context("intake", load_intake)
+        register_case_context("intake", load_intake, triggers=frozenset({"request.received"}))

@@ -171,6 +171,14 @@ _DESCRIBE: dict[str, Describe] = {
     ),
     "TESTIMONIAL_KEPT": lambda p, pb: "Feedback kept as a testimonial",
     "TESTIMONIAL_SKIPPED": lambda p, pb: f"No testimonial kept: {p.get('reason', '')}",
+    "CONTACT_OPENED": lambda p, pb: (
+        f"Contact {p.get('contact_case', '')} opened ({str(p.get('channel', '')).lower()})"
+    ),
+    "CONTACT_CLOSED": lambda p, pb: (
+        f"Contact closed: {p.get('tag', '')}"
+        + (f" ({p['resolution']})" if p.get("resolution") else "")
+        + (f"; action {p['action']}" if p.get("action") not in (None, "", "none") else "")
+    ),
     "PRIORITY_CLIENT": lambda p, pb: (
         f"On the priority client list ({p['tier']})"
         if p.get("tier")

@@ -121,7 +121,7 @@ def test_agents_see_the_queues_in_the_nav_and_only_managers_the_report(
     service_desk: Any,
 ) -> None:
     agent_page = text(login(service_desk.cobo_agent).get("/tasks/"))
-    assert "My tasks Customers New customer Exceptions Retention" in agent_page
+    assert "My tasks Customers New customer Take a contact Exceptions Retention" in agent_page
     assert "Channels" not in agent_page
     boss = agent_create(
         username="mete", name="Mete Manager", password="pw", team=None, role="manager"
