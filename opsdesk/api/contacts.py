@@ -45,7 +45,12 @@ class TicketOut(Schema):
 
 class ContactIn(Schema):
     ticket_id: str
-    channel: str = Field(description="CALL, WHATSAPP or EMAIL")
+    channel: str = Field(
+        default="CALL", description="CALL, WHATSAPP or EMAIL (a message's own, with message_id)"
+    )
+    message_id: str | None = Field(
+        default=None, description="The customer's inbound WhatsApp or email the contact answers"
+    )
 
 
 class ReasonIn(Schema):
@@ -174,7 +179,9 @@ def search_tickets(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 def open_contact(request: HttpRequest, payload: ContactIn) -> Status[Any]:
     """Open a contact about a ticket (a case under the active contact-desk playbook)."""
     ticket = lookups.case(request, payload.ticket_id, ACTION)
-    contact = contact_open(ticket.pk, payload.channel, lookups.actor(request))
+    contact = contact_open(
+        ticket.pk, payload.channel, lookups.actor(request), message_id=payload.message_id
+    )
     return Status(201, _out(contact.pk))
 
 

@@ -7,6 +7,7 @@ from django.db import models
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
+from opsdesk.comms.models import Message
 from opsdesk.customers.models import Customer
 from opsdesk.staff.models import Agent
 
@@ -50,6 +51,10 @@ class Contact(models.Model):
     within_warranty = models.BooleanField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=ContactStatus.choices, default=ContactStatus.OPEN
+    )
+    # The customer's WhatsApp or email the contact answers (none for a call).
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact"
     )
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -24,6 +24,7 @@ from opsdesk.cases.snapshot import build_snapshot
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.comms.models import Direction, Message
 from opsdesk.contacts.context import contact_dict, tickets_context
 from opsdesk.contacts.models import Contact, ContactChannel, ContactStatus
 from opsdesk.customers.profile import normalize_phone
@@ -85,14 +86,32 @@ def _agent_of(actor: Actor) -> Agent | None:
     return Agent.objects.filter(user=actor.user).first()
 
 
-def contact_open(ticket_case_id: str, channel: str, actor: Actor) -> Contact:
+def contact_open(
+    ticket_case_id: str, channel: str, actor: Actor, *, message_id: str | None = None
+) -> Contact:
     """Open a contact about a ticket: a case under the active contact-desk playbook
-    for the ticket's customer, and its Contact row. Raises ValidationFailed."""
+    for the ticket's customer, and its Contact row. `message_id`: the customer's
+    inbound WhatsApp or email the contact answers (its channel is the contact's).
+    Raises ValidationFailed."""
+    message = None
+    if message_id:
+        message = Message.objects.filter(pk=message_id, direction=Direction.INBOUND).first()
+        if message is None or message.channel not in (
+            ContactChannel.WHATSAPP,
+            ContactChannel.EMAIL,
+        ):
+            raise ValidationFailed({"message_id": ["no such inbound WhatsApp or email"]})
+        channel = message.channel
     if channel not in ContactChannel.values:
         raise ValidationFailed({"channel": [f"one of {', '.join(ContactChannel.values)}"]})
     ticket = Case.objects.select_related("customer").filter(pk=ticket_case_id).first()
     if ticket is None:
         raise ValidationFailed({"ticket_id": ["no such ticket"]})
+    if message is not None:
+        if message.customer_id != ticket.customer_id:
+            raise ValidationFailed({"message_id": ["the message is from another customer"]})
+        if Contact.objects.filter(message=message).exists():
+            raise ValidationFailed({"message_id": ["a contact already answers this message"]})
     if ticket.playbook.key not in {pb.key for _, pb in active_versions_for(TICKET_TRIGGER)}:
         raise ValidationFailed({"ticket_id": [f"{ticket.number} is not a service order"]})
     desks = active_versions_for(CONTACT_TRIGGER)
@@ -105,6 +124,7 @@ def contact_open(ticket_case_id: str, channel: str, actor: Actor) -> Contact:
             ticket=ticket,
             customer=ticket.customer,
             channel=channel,
+            message=message,
             agent=_agent_of(actor),
             opened_at=now,
         )

@@ -48,7 +48,12 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             request,
             f"start:{ticket.pk}",
             lambda actor: started.append(
-                contact_open(ticket.pk, request.POST.get("channel", ""), actor)
+                contact_open(
+                    ticket.pk,
+                    request.POST.get("channel", ""),
+                    actor,
+                    message_id=request.POST.get("message_id") or None,
+                )
             ),
             section="start",
         )
@@ -61,9 +66,24 @@ def contact_new(request: HttpRequest) -> HttpResponse:
         "q": query,
         "tickets": tickets,
         "channels": ContactChannel.choices,
+        "waiting": selectors.messages_waiting(request.user),
         "fb": fb,
+        # A message's start refused: its row may be gone, so the page's top says why.
+        "message_key": f"start:{request.POST.get('ticket_id', '')}"
+        if fb is not None and request.POST.get("message_id")
+        else "",
     }
     return page(request, "web/contact_new.html", ctx, status=fb.status if fb else 200)
+
+
+@require_GET
+@staff_view
+def safety_queue(request: HttpRequest) -> HttpResponse:
+    """The safety desk's queue: safety contacts, open first. Only the Safety desk (and
+    admins) see them: their cases sit in that team."""
+    restrict(request.user, ACTION)
+    contacts = list(selectors.safety_contacts(request.user)[:200])
+    return page(request, "web/contact_safety.html", {"nav": "safety", "contacts": contacts})
 
 
 def _contact(request: HttpRequest, contact_id: str) -> Contact:

@@ -44,6 +44,7 @@ urlpatterns = [
     path("customers/", views.customer_list, name="customers"),
     path("customers/new/", views.customer_new, name="customer_new"),
     path("contacts/new/", contacts.contact_new, name="contact_new"),
+    path("contacts/safety/", contacts.safety_queue, name="contact_safety"),
     path("contacts/<str:contact_id>/", contacts.contact_page, name="contact"),
     path("contacts/<str:contact_id>/reason/", contacts.contact_reason_view, name="contact_reason"),
     path("contacts/<str:contact_id>/answer/", contacts.contact_answer_view, name="contact_answer"),
