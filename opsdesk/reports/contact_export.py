@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from opsdesk.common.spreadsheets import no_formula
 from opsdesk.reports.contacts import (
     ContactReport,
     Dispositions,
@@ -17,11 +18,6 @@ from opsdesk.reports.period import Period
 CSV_HEADER = ("tag", "group", "since", "until", "contacts", "resolved", "unresolved")
 
 
-def _safe(text: str) -> str:
-    """No spreadsheet formulas from tags (written by playbook authors)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_text(report: Dispositions, period: Period) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
@@ -29,8 +25,8 @@ def csv_text(report: Dispositions, period: Period) -> str:
     for r in report.paths:
         w.writerow(
             [
-                _safe(r.tag),
-                _safe(tag_levels(r.tag)),
+                no_formula(r.tag),
+                no_formula(tag_levels(r.tag)),
                 period.first_day.isoformat(),
                 period.last_day.isoformat(),
                 r.contacts,

@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from opsdesk.common.spreadsheets import no_formula
 from opsdesk.reports.period import Period
 from opsdesk.reports.selectors import COLUMNS, TOP_CAUSES, ChannelRow
 
@@ -40,7 +41,7 @@ def csv_text(rows: Sequence[ChannelRow], period: Period) -> str:
         w.writerow(
             [
                 r.key,
-                _safe(r.name),
+                no_formula(r.name),
                 period.first_day.isoformat(),
                 period.last_day.isoformat(),
                 *(r.figure(attr) for attr, _ in COLUMNS),
@@ -49,11 +50,6 @@ def csv_text(rows: Sequence[ChannelRow], period: Period) -> str:
             ]
         )
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """No spreadsheet formulas from channel names."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def as_dict(row: ChannelRow) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.access.policy import restrict
 from opsdesk.common.actors import Actor
+from opsdesk.common.spreadsheets import no_formula
 from opsdesk.feedback import selectors
 from opsdesk.feedback.services import testimonial_publish
 from opsdesk.web.feedback import Feedback, attempt
@@ -60,11 +61,6 @@ def publish(request: HttpRequest, testimonial_id: str) -> HttpResponse:
     done = "published" if published else "withdrawn from the website"
     messages.success(request, f"{item.customer.full_name}'s testimonial {done}.")
     return redirect("web:testimonials")
-
-
-def no_formula(text: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_GET
