@@ -30,6 +30,7 @@ from opsdesk.customers.services import (
     document_receive,
     order_review,
 )
+from opsdesk.contacts.demo import seed_contacts
 from opsdesk.field.demo import TECHNICIANS
 from opsdesk.intake.demo import CONCIERGE_STAFF, seed_concierge
 from opsdesk.orders.demo import ORDERS, seed_service_orders
@@ -372,6 +373,7 @@ def seed() -> SeedResult:
         channel_tokens = seed_service_orders(DEMO_PASSWORD, now)
         channel_tokens["tourport (partner platform)"] = seed_visa(DEMO_PASSWORD, now)
         seed_concierge(DEMO_PASSWORD, now)
+        seed_contacts(now)
     return SeedResult(True, "", logins(), secret, len(CUSTOMERS), len(ORDERS), channel_tokens)
 
 
