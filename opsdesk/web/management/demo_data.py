@@ -23,6 +23,7 @@ from opsdesk.cases.services import case_transition, flag_resolve
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.comms.services import message_log
+from opsdesk.contacts.demo import seed_contacts
 from opsdesk.customers.models import Customer, Order, Source
 from opsdesk.customers.services import (
     CustomerInput,
@@ -30,7 +31,6 @@ from opsdesk.customers.services import (
     document_receive,
     order_review,
 )
-from opsdesk.contacts.demo import seed_contacts
 from opsdesk.field.demo import TECHNICIANS
 from opsdesk.intake.demo import CONCIERGE_STAFF, seed_concierge
 from opsdesk.orders.demo import ORDERS, seed_service_orders
