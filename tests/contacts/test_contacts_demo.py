@@ -18,11 +18,17 @@ def test_the_demo_seeds_contacts_on_service_tickets(frozen_clock: Any) -> None:
     call_command("demo", "--no-serve", stdout=io.StringIO())
 
     contacts = Contact.objects.order_by("opened_at")
+    enquiry, complaint = "Inbound >> Enquiry >> ", "Inbound >> Complaint >> "
     assert [(c.reason, c.status, c.tag, c.resolution) for c in contacts] == [
-        ("cancel_order", "CLOSED", "Inbound >> Enquiry >> Enquiry about the cancellation", "resolved"),
-        ("damage_theft", "CLOSED", "Inbound >> Complaint >> Technician damaged customers property", "unresolved"),
-        ("extra_part_invoice", "CLOSED", "Inbound >> Complaint >> Bill Not Given By Technician", "unresolved"),
+        ("cancel_order", "CLOSED", enquiry + "Enquiry about the cancellation", "resolved"),
+        (
+            "damage_theft",
+            "CLOSED",
+            complaint + "Technician damaged customers property",
+            "unresolved",
+        ),
+        ("extra_part_invoice", "CLOSED", complaint + "Bill Not Given By Technician", "unresolved"),
         ("status_check", "OPEN", "", ""),
-    ]  # fmt: skip
+    ]
     assert {c.ticket.playbook.key for c in contacts} == {"service-order"}
     assert TimelineEvent.objects.filter(type="CONTACT_CLOSED").count() == 6  # ticket + contact
