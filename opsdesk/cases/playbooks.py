@@ -11,8 +11,10 @@ from django.db import transaction
 from opsdesk.cases.models import PlaybookVersion
 from opsdesk.common import clock
 from opsdesk.common.errors import Conflict
-from opsdesk.playbook.loader import load
+from opsdesk.playbook.checks import team_references
+from opsdesk.playbook.loader import Problem, load, parse, with_lines
 from opsdesk.playbook.model import Playbook
+from opsdesk.staff.selectors import teams_with_active_agents
 
 # Parsed playbooks by (version row id, sha): parsing and checking costs
 # milliseconds, and a version's source never changes once stored.
@@ -96,3 +98,21 @@ def active_versions_for(trigger: str) -> list[tuple[PlaybookVersion, Playbook]]:
         if trigger in pb.trigger.events:
             out.append((version, pb))
     return out
+
+
+def playbook_staff_problems(source: str) -> list[Problem]:
+    """Teams the playbook assigns to (`assign: {team: X}`, a task's `assignee: {team: X}`)
+    that do not exist or have no active agent. None for a document that does not parse."""
+    playbook, _ = parse(source)
+    if playbook is None:
+        return []
+    refs = team_references(playbook)
+    staffed = teams_with_active_agents(team for _, team in refs)
+    return with_lines(
+        source,
+        [
+            Problem(path, f"no active agent in team {team}")
+            for path, team in refs
+            if team not in staffed
+        ],
+    )

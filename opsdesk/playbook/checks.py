@@ -10,8 +10,10 @@ from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.playbook.events import (
     CADENCE_DONE,
     CADENCE_TIMER,
+    EVENT_KEYS,
     INTAKE_NAMES,
     KNOWN_EVENTS,
+    OUTSIDE_EVENTS,
     TIMER_EVENT_PREFIX,
 )
 from opsdesk.playbook.expressions import (
@@ -41,7 +43,9 @@ from opsdesk.playbook.model import (
     StartCadence,
     StopCadence,
     SyncStatus,
+    TeamAssignee,
     Wait,
+    _walk,
 )
 
 DICT_METHODS = frozenset({"get", "items", "keys", "values"})
@@ -76,6 +80,9 @@ def check(pb: Playbook) -> list[Problem]:
     problems += _check_slas(pb)
     problems += _check_requests(pb)
     problems += _check_scripts(pb)
+    problems += _check_event_keys(pb)
+    problems += _check_waits(pb)
+    problems += _check_sla_reach(pb)
     return problems
 
 
@@ -488,4 +495,148 @@ def _check_sources(pb: Playbook) -> list[Problem]:
             # `tasks.get('key')` reads a task that may never have been opened.
             if attr not in pb.tasks and attr not in DICT_METHODS:
                 out.append(Problem(path, f"no task {attr!r}"))
+    return out
+
+
+# --- guards on event data, waits that may never end, SLAs that reach no one ----
+
+# `event.type` is every event's; `event.get(...)` reads a key that may be absent.
+EVENT_ATTRS_ALWAYS = DICT_METHODS | {"type"}
+
+
+def _event_keys(on: str) -> frozenset[str] | None:
+    """The keys of `event` for the event `on`, or None when they are not known."""
+    if on.startswith(TIMER_EVENT_PREFIX) or CADENCE_DONE.fullmatch(on):
+        return frozenset()
+    return EVENT_KEYS.get(on)
+
+
+def _check_event_keys(pb: Playbook) -> list[Problem]:
+    """A guard reading `event.<key>` for an event whose data never has that key."""
+    out = []
+    for name, state in pb.states.items():
+        for t, tr in enumerate(state.transitions):
+            keys = _event_keys(tr.on) if tr.on else None
+            if keys is None or not tr.when:
+                continue
+            path = f"states.{name}.transitions[{t}].when"
+            try:
+                attrs = attributes_of(tr.when, "event", expression=True)
+            except Exception:  # a syntax error is reported by _check_sources
+                continue
+            for attr in dict.fromkeys(attrs):
+                if attr not in keys and attr not in EVENT_ATTRS_ALWAYS:
+                    has = ", ".join(sorted(keys)) or "nothing"
+                    out.append(Problem(path, f"event {tr.on} has no {attr} (it has: {has})"))
+    return out
+
+
+def _timers_set_by(actions: list[Any]) -> set[str]:
+    return {a.set_timer.name for _, a in _walk("", actions) if isinstance(a, SetTimer)}
+
+
+def _cadences_started_by(actions: list[Any]) -> set[str]:
+    return {a.start_cadence for _, a in _walk("", actions) if isinstance(a, StartCadence)}
+
+
+def _check_waits(pb: Playbook) -> list[Problem]:
+    """Warnings: states and cadences that only someone outside the desk can move on."""
+    out: list[Problem] = []
+    # What runs on the way into each state: its on_enter and the `do` of transitions to it.
+    entering: dict[str, list[Any]] = {name: list(s.on_enter) for name, s in pb.states.items()}
+    for state in pb.states.values():
+        for tr in state.transitions:
+            if tr.to in entering:
+                entering[tr.to] += tr.do
+    sla_starts = {s for sla in pb.slas.values() for s in sla.starts}
+    for name, state in pb.states.items():
+        leaving = [tr for tr in state.transitions if tr.to]
+        if state.final or not leaving or name in sla_starts:
+            continue
+        if not all(tr.on in OUTSIDE_EVENTS for tr in leaving):
+            continue
+        timers = _timers_set_by(entering[name])
+        if any(
+            tr.on and tr.on.removeprefix(TIMER_EVENT_PREFIX) in timers
+            for tr in state.transitions
+            if tr.on and tr.on.startswith(TIMER_EVENT_PREFIX)
+        ):
+            continue
+        if _cadences_started_by(entering[name]):
+            continue
+        events = ", ".join(dict.fromkeys(str(tr.on) for tr in leaving))
+        out.append(
+            Problem(
+                f"states.{name}",
+                f"may wait forever: nothing but {events} moves it on "
+                "(add a timer, a cadence, an SLA or a manual transition)",
+                warning=True,
+            )
+        )
+    listened = {tr.on for s in pb.states.values() for tr in s.transitions if tr.on}
+    for name, cadence in pb.cadences.items():
+        # Only waits and sends, ending with a send (ending with a wait is reported above).
+        steps = cadence.steps
+        if not isinstance(steps[-1], Send) or not all(isinstance(s, Wait | Send) for s in steps):
+            continue
+        if f"cadence.{name}.done" not in listened:
+            out.append(
+                Problem(
+                    f"cadences.{name}",
+                    f"nobody listens for cadence.{name}.done",
+                    warning=True,
+                )
+            )
+    return out
+
+
+def _reaches(pb: Playbook, start: str, goals: set[str]) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        state = pb.states.get(todo.pop())
+        for tr in state.transitions if state else ():
+            if tr.to in goals:
+                return True
+            if tr.to and tr.to not in seen:
+                seen.add(tr.to)
+                todo.append(tr.to)
+    return False
+
+
+def _check_sla_reach(pb: Playbook) -> list[Problem]:
+    """A breach must reach someone, and the clock must be able to stop."""
+    out = []
+    reach = (Assign, OpenTask, Post, Send)
+    for name, sla in pb.slas.items():
+        breach = [a for _, a in _walk("", sla.on_breach)]
+        if breach and not any(isinstance(a, reach) for a in breach):
+            out.append(
+                Problem(
+                    f"slas.{name}.on_breach",
+                    "a breach must reach someone: assign, open_task, post or send",
+                )
+            )
+        stops = set(sla.stops)
+        for i, start in enumerate(sla.starts):
+            if start in pb.states and stops & set(pb.states) and not _reaches(pb, start, stops):
+                out.append(
+                    Problem(
+                        f"slas.{name}.starts[{i}]",
+                        f"never stops: no path from {start} reaches {', '.join(sla.stops)}",
+                    )
+                )
+    return out
+
+
+def team_references(pb: Playbook) -> list[tuple[str, str]]:
+    """(YAML path, team name) of every `assign: {team: X}` and task `assignee: {team: X}`,
+    for checks against the staff database (`opsdesk playbook check --with-staff`)."""
+    out = [
+        (f"{path}.assign.team", action.assign.team)
+        for path, action in pb.actions()
+        if isinstance(action, Assign) and action.assign.team
+    ]
+    for key, task in pb.tasks.items():
+        if isinstance(task.assignee, TeamAssignee):
+            out.append((f"tasks.{key}.assignee.team", task.assignee.team))
     return out

@@ -66,3 +66,54 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
 INTAKE_NAMES: frozenset[str] = frozenset(
     {"order", "customer", "zone", "zone_services", "valid_documents", "catalogs", "today"}
 )
+
+# The keys of `event` for each event (what the shell puts in the event's data), for
+# checking guards like `event.intent`. An event missing here is not checked; `timer.*`
+# and `cadence.<name>.done` carry no data.
+EVENT_KEYS: dict[str, frozenset[str]] = {
+    "manual": frozenset({"to"}),
+    "customer.updated": frozenset(),
+    "agent.assigned": frozenset({"agent_id"}),
+    "flag.resolved": frozenset({"code"}),
+    "task.created": frozenset({"key", "task_id"}),
+    "task.completed": frozenset({"key", "task_id", "fields", "by", "checklist_open"}),
+    "order.reviewed": frozenset(),
+    "document.received": frozenset({"doc_type"}),
+    "message.received": frozenset({"channel"}),
+    "message.logged": frozenset({"template"}),
+    # The reply's message id is on its timeline row, not in the event.
+    "customer.replied": frozenset({"channel", "intent", "proposed_at", "text", "payload"}),
+    "customer.rescheduled": frozenset({"start"}),
+    "customer.cancelled": frozenset(),
+    "work.travelling": frozenset({"work_order_id", "eta", "eta_at", "technician"}),
+    "work.arrived": frozenset({"work_order_id"}),
+    "work.completed": frozenset(
+        {"work_order_id", "parts_used", "invoices", "cash_collected", "cash_currency"}
+    ),
+    "work.not_completed": frozenset({"work_order_id", "reason", "proposed_at"}),
+    "application.updated": frozenset({"application_id", "item", "change"}),
+    "traveller.updated": frozenset({"application_id", "traveller_id", "traveller", "status"}),
+    "payment.received": frozenset(
+        {"quote", "amount", "currency", "net_paid", "total", "deposit_paid", "fully_paid"}
+    ),
+    "quote.sent": frozenset({"quote", "total", "currency", "due_now", "payment_url"}),
+    "payment.refunded": frozenset({"quote", "amount", "currency", "net_paid"}),
+    "feedback.received": frozenset({"rating", "comment", "consent", "feedback_id"}),
+    "contact.closed": frozenset({"tag", "resolution", "action", "remarks"}),
+}
+
+# Events only a party outside the desk sends (the customer, a payment provider, a
+# partner): a state waiting only for these may wait forever.
+OUTSIDE_EVENTS: frozenset[str] = frozenset(
+    {
+        "customer.replied",
+        "customer.rescheduled",
+        "customer.cancelled",
+        "message.received",
+        "document.received",
+        "payment.received",
+        "feedback.received",
+        "application.updated",
+        "traveller.updated",
+    }
+)

@@ -34,12 +34,14 @@ class Problem:
     path: str  # e.g. "states.onboarding.on_enter[1].send"
     message: str
     line: int | None = None
+    # A warning is listed by `check` but does not stop the playbook from loading.
+    warning: bool = False
 
     def __str__(self) -> str:
         where = f"{self.path or '<document>'}"
         if self.line is not None:
             where += f" (line {self.line})"
-        return f"{where}: {self.message}"
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 class PlaybookError(ValueError):
@@ -113,18 +115,28 @@ def line_index(text: str) -> yaml.Node | None:
         return None
 
 
-def load(text: str) -> Playbook:
-    """The checked playbook, or PlaybookError listing every problem."""
+def _check(text: str) -> tuple[Playbook | None, list[Problem]]:
+    """The playbook (None when it does not parse) and every problem, warnings included."""
     from opsdesk.playbook.checks import check
 
     playbook, problems = parse(text)
     if playbook is not None:
-        root = line_index(text)
-        problems = [
-            Problem(p.path, p.message, _line_of(root, _split(p.path))) for p in check(playbook)
-        ]
-    if problems:
-        raise PlaybookError(problems)
+        problems = with_lines(text, check(playbook))
+    return playbook, problems
+
+
+def with_lines(text: str, problems: list[Problem]) -> list[Problem]:
+    """The problems with the line of their path in `text`."""
+    root = line_index(text)
+    return [Problem(p.path, p.message, _line_of(root, _split(p.path)), p.warning) for p in problems]
+
+
+def load(text: str) -> Playbook:
+    """The checked playbook, or PlaybookError listing every problem (warnings do not stop it)."""
+    playbook, problems = _check(text)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise PlaybookError(errors)
     assert playbook is not None
     return playbook
 
@@ -134,11 +146,8 @@ def load_file(path: str | Path) -> Playbook:
 
 
 def problems_in(text: str) -> list[Problem]:
-    try:
-        load(text)
-    except PlaybookError as exc:
-        return exc.problems
-    return []
+    """Every problem in the document, warnings included."""
+    return _check(text)[1]
 
 
 def _split(path: str) -> tuple[Any, ...]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from opsdesk.staff.calendars import agent_calendar_row
-from opsdesk.staff.models import Agent
+from opsdesk.staff.models import Agent, Role
 
 DEFAULT_TIMEZONE = "Europe/Istanbul"
 
@@ -27,3 +28,15 @@ def user_timezone(user: Any) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def teams_with_active_agents(names: Iterable[str]) -> set[str]:
+    """Those of the team `names` that exist and have at least one active agent or manager
+    (who assignment may choose; an integration account takes no work)."""
+    return set(
+        Agent.objects.filter(
+            team__name__in=set(names), active=True, role__in=(Role.AGENT, Role.MANAGER)
+        )
+        .values_list("team__name", flat=True)
+        .distinct()
+    )

@@ -12,6 +12,7 @@ from opsdesk.web import (
     contacts,
     dispatch,
     documents,
+    playbooks,
     priority_clients,
     queues,
     quotes,
@@ -86,6 +87,8 @@ urlpatterns = [
     path("reports/channels.csv", reports.channels_csv, name="channels_csv"),
     path("reports/contacts/", contact_reports.contacts, name="contact_report"),
     path("reports/contacts.csv", contact_reports.contacts_csv, name="contact_report_csv"),
+    path("playbooks/", playbooks.playbook_list, name="playbooks"),
+    path("playbooks/<str:key>/", playbooks.playbook_detail, name="playbook"),
     path("testimonials/", testimonials.testimonials, name="testimonials"),
     path("testimonials.csv", testimonials.testimonials_csv, name="testimonials_csv"),
     path(

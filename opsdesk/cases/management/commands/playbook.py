@@ -7,21 +7,31 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opsdesk.cases.models import PlaybookVersion
-from opsdesk.cases.playbooks import playbook_install
+from opsdesk.cases.playbooks import playbook_install, playbook_staff_problems
 from opsdesk.common.errors import Conflict
-from opsdesk.playbook.loader import PlaybookError, problems_in
+from opsdesk.playbook import diagram
+from opsdesk.playbook.loader import PlaybookError, load, problems_in
 
 
 class Command(BaseCommand):
-    help = "Check, install and list playbooks."
+    help = "Check, install, list and draw playbooks."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         check = sub.add_parser("check", help="list every problem in playbook files")
         check.add_argument("files", nargs="+", type=Path)
+        check.add_argument(
+            "--with-staff",
+            action="store_true",
+            help="also check that every team the playbook assigns to has an active agent",
+        )
         install = sub.add_parser("load", help="install playbook files (default: the shipped ones)")
         install.add_argument("files", nargs="*", type=Path)
         sub.add_parser("list", help="installed versions")
+        draw = sub.add_parser("draw", help="draw a playbook's states (Mermaid or SVG)")
+        draw.add_argument("file", type=Path)
+        draw.add_argument("--format", choices=["mermaid", "svg"], default="mermaid")
+        draw.add_argument("--output", type=Path, help="write here instead of stdout")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"do_{options['action']}")(options)
@@ -34,13 +44,20 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"{path}: {exc.strerror}") from None
             problems = problems_in(text)
-            if problems:
+            if options.get("with_staff"):
+                problems += playbook_staff_problems(text)
+            if any(not p.warning for p in problems):
                 failed += 1
                 self.stderr.write(f"{path}: {len(problems)} problem(s)")
                 for problem in problems:
                     self.stderr.write(f"  {problem}")
             else:
-                self.stdout.write(f"{path}: ok")
+                # Warnings do not stop a playbook from loading.
+                self.stdout.write(
+                    f"{path}: ok" + (f", {len(problems)} warning(s)" if problems else "")
+                )
+                for problem in problems:
+                    self.stdout.write(f"  {problem}")
         if failed:
             raise CommandError(f"{failed} playbook(s) with problems")
 
@@ -62,3 +79,27 @@ class Command(BaseCommand):
         for v in PlaybookVersion.objects.order_by("key", "version"):
             mark = "active" if v.active else ""
             self.stdout.write(f"{v.key}\tv{v.version}\t{v.cases.count()} cases\t{mark}")
+
+    def do_draw(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from None
+        try:
+            playbook = load(text)
+        except PlaybookError as exc:
+            self.stderr.write(f"{path}: {len(exc.problems)} problem(s)")
+            for problem in exc.problems:
+                self.stderr.write(f"  {problem}")
+            raise CommandError(f"{path}: fix the problems before drawing") from None
+        out = diagram.svg(playbook) if options["format"] == "svg" else diagram.mermaid(playbook)
+        target: Path | None = options["output"]
+        if target is None:
+            self.stdout.write(out, ending="")
+            return
+        try:
+            target.write_text(out, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"{target}: {exc.strerror}") from None
+        self.stdout.write(f"{path}: {options['format']} written to {target}")
