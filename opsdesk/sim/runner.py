@@ -1,0 +1,550 @@
+"""`simulate(playbook, scenario) -> Result`: the real engine on a virtual clock.
+
+A discrete-event loop: a heap of (seconds since start, seq, kind, payload) and
+one `random.Random(seed)`, so the same scenario and seed give the same result.
+`decide` is pure, so the loop keeps each case's snapshot in memory and applies
+the decisions itself, as `opsdesk.cases.apply` does to the database.
+
+Not simulated (counted in `Result.unsupported`): appointments and booking (no
+free slots are offered), field work, hand-backs, partner status pushes, chat
+posts, testimonials and priority clients.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+import math
+import random
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from opsdesk.engine.decide import decide
+from opsdesk.engine.types import AgentInfo, CaseSnapshot, Decision, Event
+from opsdesk.playbook.events import TIMER_EVENT_PREFIX
+from opsdesk.playbook.model import Playbook, TeamAssignee
+from opsdesk.sim.scenario import Scenario
+
+# A refused completion (quality checks) is retried this many times, then dropped.
+MAX_RETRIES = 3
+HOUR = 3600.0
+
+# Heap kinds; the order breaks no ties (seq does), it only names the event.
+ARRIVAL, TIMER, REPLY, DONE = "arrival", "timer", "reply", "done"
+
+
+@dataclass
+class Result:
+    days: float
+    seed: int
+    events: int = 0  # decide() calls
+    cases: dict[str, Any] = field(default_factory=dict)
+    tasks: dict[str, Any] = field(default_factory=dict)
+    queue: dict[str, float] = field(default_factory=dict)
+    utilisation: dict[str, float] = field(default_factory=dict)
+    slas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cadences: dict[str, int] = field(default_factory=dict)
+    milestones: dict[str, int] = field(default_factory=dict)
+    messages: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, int] = field(default_factory=dict)
+    unsupported: dict[str, int] = field(default_factory=dict)
+    # Per case (state, timeline of (moment, type, payload)), only with keep_timelines.
+    detail: dict[str, tuple[str | None, list[tuple[dt.datetime, str, dict[str, Any]]]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out.pop("detail")
+        return out
+
+    def summary(self) -> str:
+        c, t, q = self.cases, self.tasks, self.queue
+        lines = [
+            f"{self.days:g} simulated days, seed {self.seed}, {self.events} engine events",
+            f"cases: {c['arrived']} arrived, {c['closed']} closed "
+            + _pairs(c["by_final_state"])
+            + f"; open by state {_pairs(c['open_by_state'])}",
+            f"tasks: {t['opened']} opened, {t['completed']} completed, {t['refused']} refused, "
+            f"{t['dropped']} dropped, {t['abandoned']} abandoned, {t['open_at_end']} open at end",
+            f"  waiting (min): mean {t['waiting_mean']:.1f}, p95 {t['waiting_p95']:.1f}; "
+            f"in system (min): mean {t['system_mean']:.1f}, p95 {t['system_p95']:.1f}",
+            f"queue (hourly): max {q['max']:g}, mean {q['mean']:.2f}",
+        ]
+        if self.utilisation:
+            values = list(self.utilisation.values())
+            lines.append(
+                f"utilisation: mean {sum(values) / len(values):.1%}, "
+                f"min {min(values):.1%}, max {max(values):.1%} over {len(values)} agents"
+            )
+        for name, s in self.slas.items():
+            att = "n/a" if s["attainment"] is None else f"{s['attainment']:.1%}"
+            lines.append(
+                f"SLA {name}: {s['started']} started, {s['met']} met, "
+                f"{s['breached']} breached, attainment {att}"
+            )
+        lines.append(f"cadences: {_pairs(self.cadences)}")
+        lines.append(f"milestones: {_pairs(self.milestones)}")
+        lines.append(f"messages: {_pairs(self.messages)}; replies: {_pairs(self.replies)}")
+        if skipped := {k: v for k, v in self.unsupported.items() if v}:
+            lines.append(f"not simulated (counted): {_pairs(skipped)}")
+        return "\n".join(lines)
+
+
+def _pairs(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+
+
+def _stats(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return 0.0, 0.0
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+    return round(sum(values) / len(values), 4), round(p95, 4)
+
+
+@dataclass
+class _Task:
+    id: str
+    key: str
+    case_id: str
+    opened: float
+    picked: float | None = None
+    attempts: int = 0
+    live: bool = True  # False once completed, dropped or its case closed
+
+
+@dataclass
+class _Agent:
+    info: AgentInfo
+    queue: deque[_Task] = field(default_factory=deque)
+    task: _Task | None = None
+    busy_since: float = 0.0
+    busy: float = 0.0
+
+
+@dataclass
+class _Case:
+    snap: CaseSnapshot
+    timers: dict[str, float] = field(default_factory=dict)  # name -> due; heap entries may be stale
+    closed: bool = False
+    tasks: list[_Task] = field(default_factory=list)  # opened, for closing them with the case
+    timeline: list[tuple[dt.datetime, str, dict[str, Any]]] | None = None
+
+
+class _Sim:
+    def __init__(self, pb: Playbook, sc: Scenario, keep_timelines: bool) -> None:
+        self.pb, self.sc, self.keep = pb, sc, keep_timelines
+        self.rng = random.Random(sc.seed)
+        self.start = sc.start
+        self.horizon = sc.days * 86400.0
+        stop = sc.arrivals.stop_after_days
+        self.arrivals_end = self.horizon if stop is None else min(self.horizon, stop * 86400.0)
+        self.heap: list[tuple[float, int, str, Any]] = []
+        self.seq = 0
+        self.cases: dict[str, _Case] = {}
+        self.agents: dict[str, _Agent] = {}
+        numbered: Counter[str] = Counter()  # per team, so two groups of a team never clash
+        for group in sc.agents:
+            slug = (group.team or "pool").replace(" ", "_").lower()
+            for _ in range(group.count):
+                numbered[slug] += 1
+                n = numbered[slug]
+                aid = f"agt_{slug}_{n:03d}"
+                self.agents[aid] = _Agent(
+                    AgentInfo(
+                        id=aid,
+                        name=f"{group.team or 'Pool'} {n}",
+                        languages=tuple(group.languages),
+                        service_types=tuple(group.service_types),
+                        capacity=group.capacity,
+                        team_id=group.team,
+                        team_name=group.team,
+                        user_id=aid,
+                    )
+                )
+        self.infos = [a.info for a in self.agents.values()]
+        self.team_queues: dict[str | None, deque[_Task]] = {}
+        self.waiting = 0
+        self.final_states = {n for n, s in pb.states.items() if s.final}
+        self.zone = ZoneInfo(sc.arrivals.timezone)
+        self.n_cases = self.n_tasks = 0
+        self.res = Result(days=sc.days, seed=sc.seed)
+        self.count: dict[str, Counter[str]] = {
+            k: Counter()
+            for k in (
+                "final",
+                "tasks",
+                "cadences",
+                "milestones",
+                "messages",
+                "replies",
+                "unsupported",
+            )
+        }
+        self.slas: dict[str, Counter[str]] = {name: Counter() for name in pb.slas}
+        self.waits: list[float] = []
+        self.in_system: list[float] = []
+        self.samples: list[int] = []
+
+    # --- plumbing ---------------------------------------------------------------
+
+    def push(self, at: float, kind: str, payload: Any) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (at, self.seq, kind, payload))
+
+    def moment(self, t: float) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=t)
+
+    def seconds(self, moment: dt.datetime) -> float:
+        return (moment - self.start).total_seconds()
+
+    def expo(self, mean_seconds: float) -> float:
+        return self.rng.expovariate(1.0 / mean_seconds)
+
+    def draw(self, shares: dict[str, float]) -> str:
+        keys = list(shares)
+        return self.rng.choices(keys, weights=[shares[k] for k in keys])[0]
+
+    def set_info(self, agent: _Agent, open_work: int) -> None:
+        agent.info = dataclasses.replace(agent.info, open_work=max(open_work, 0))
+        self.infos = [a.info for a in self.agents.values()]
+
+    # --- arrivals ---------------------------------------------------------------
+
+    def rate_at(self, t: float) -> float:
+        arr = self.sc.arrivals
+        if arr.per_hour is not None:
+            return arr.per_hour
+        local = self.moment(t).astimezone(self.zone)
+        return (arr.by_hour or {}).get(local.weekday(), {}).get(local.hour, 0.0)
+
+    def next_arrival(self, t: float) -> float | None:
+        """Piecewise-constant Poisson: the rate holds to the next hour, and an
+        exponential gap is memoryless, so crossing a boundary draws again there."""
+        while t < self.arrivals_end:
+            boundary = (math.floor(t / HOUR) + 1) * HOUR
+            if self.sc.arrivals.per_hour is not None:
+                boundary = math.inf
+            rate = self.rate_at(t)
+            if rate > 0:
+                gap = self.rng.expovariate(rate / HOUR)
+                if t + gap < boundary:
+                    return t + gap if t + gap < self.arrivals_end else None
+            t = boundary
+        return None
+
+    def arrive(self, t: float) -> None:
+        self.n_cases += 1
+        n = self.n_cases
+        # Every playbook field is there, unset ones as None, as the shell's snapshot has them.
+        fields: dict[str, Any] = dict.fromkeys(self.pb.fields)
+        for name, spec in self.sc.fields.items():
+            fields[name] = self.draw(spec) if isinstance(spec, dict) else spec
+        cust = self.sc.customer
+        customer = {
+            "id": f"cus_{n}",
+            "given_name": "Customer",
+            "middle_name": "",
+            "family_name": str(n),
+            "full_name": f"Customer {n}",
+            "language": self.draw(cust.language),
+            "phone": f"+90555{n:07d}",
+            "whatsapp": True,
+            "email": f"customer{n}@example.com",
+            "nationality": "TR",
+            "source": "sim",
+            "priority_tier": "",
+            "personal_agent_id": None,
+        }
+        case_id = f"case_{n}"
+        order = None
+        if self.sc.order is not None:
+            order = {"channel": "sim", "external_ref": f"SIM-{n}", **fields, **self.sc.order}
+        snap = CaseSnapshot(
+            id=case_id,
+            number=f"{self.pb.case_prefix}-{self.moment(t).year}-{n:06d}",
+            state=None,
+            fields=fields,
+            customer=customer,
+            documents=tuple(cust.documents),
+            order=order,
+            candidates=lambda: self.infos,
+        )
+        case = _Case(snap, timeline=[] if self.keep else None)
+        self.cases[case_id] = case
+        if case.timeline is not None:
+            case.timeline.append((self.moment(t), "CASE_OPENED", {}))
+        self.run(case, Event("case.opened"), t)
+
+    # --- the engine ---------------------------------------------------------------
+
+    def run(self, case: _Case, event: Event, t: float) -> Decision:
+        d = decide(self.pb, case.snap, event, self.moment(t))
+        self.res.events += 1
+        if not d.refused:
+            self.apply(case, d, t)
+        return d
+
+    def apply(self, case: _Case, d: Decision, t: float) -> None:
+        snap, now = case.snap, self.moment(t)
+        for entry in d.timeline:
+            kind = entry.type
+            if kind.startswith("SLA_"):
+                self.slas.setdefault(entry.payload["sla"], Counter())[kind[4:].lower()] += 1
+            elif kind in ("CADENCE_STARTED", "CADENCE_STOPPED", "CADENCE_FINISHED"):
+                self.count["cadences"][kind[8:].lower()] += 1
+            elif kind == "APPOINTMENT_NOT_BOOKED":
+                self.count["unsupported"]["appointments"] += 1
+            if case.timeline is not None:
+                case.timeline.append((now, kind, entry.payload))
+        if d.team is not None:
+            snap.team = d.team
+        if d.assignment is not None:
+            chosen = self.agents[d.assignment.agent_id]
+            if snap.agent is not None and snap.agent.id != chosen.info.id:
+                old = self.agents[snap.agent.id]
+                self.set_info(old, old.info.open_work - 1)
+            if snap.agent is None or snap.agent.id != chosen.info.id:
+                self.set_info(chosen, chosen.info.open_work + 1)
+            snap.agent = chosen.info
+        snap.fields.update(d.fields_to_set)
+        for key in d.tasks_to_complete:
+            snap.tasks[key] = "DONE"
+        # As the shell does: cancel what was pending (cancelled or set again), then set.
+        for name in d.timers_to_cancel:
+            case.timers.pop(name, None)
+        for timer in d.timers_to_set:
+            due = self.seconds(timer.due_at)
+            case.timers[timer.name] = due
+            self.push(due, TIMER, (snap.id, timer.name, due))
+        snap.timers = frozenset(case.timers)
+        if d.messages:
+            snap.sent = snap.sent | {m.template for m in d.messages}
+            for m in d.messages:
+                self.count["messages"][m.channel] += 1
+                self.maybe_reply(snap.id, m.channel, t)
+        if d.milestones:
+            snap.milestones = snap.milestones | set(d.milestones)
+            self.count["milestones"].update(d.milestones)
+        if d.work is not None:
+            self.count["unsupported"]["field_work"] += 1
+        if d.book is not None:
+            self.count["unsupported"]["appointments"] += 1
+        for name, items in (
+            ("hand_backs", d.hand_backs),
+            ("partner_pushes", d.status_pushes),
+            ("chat_posts", d.chat_posts),
+        ):
+            self.count["unsupported"][name] += len(items)
+        if d.testimonial is not None:
+            self.count["unsupported"]["testimonials"] += 1
+        if d.priority_client is not None:
+            self.count["unsupported"]["priority_clients"] += 1
+        if d.state_to is not None:
+            snap.state = d.state_to
+        for task in d.tasks_to_open:
+            snap.tasks[task.key] = "OPEN"
+            self.open_task(case, task.key, task.assignee_id, t)
+        if snap.state in self.final_states and not case.closed:
+            self.close(case)
+
+    def close(self, case: _Case) -> None:
+        case.closed = True
+        case.timers.clear()  # a closed case's timers never fire
+        for task in case.tasks:
+            if task.live and task.picked is None:  # still queued: nobody will work it
+                task.live = False
+                self.waiting -= 1
+                self.count["tasks"]["abandoned"] += 1
+        case.tasks.clear()
+        self.count["final"][case.snap.state or ""] += 1
+        if case.snap.agent is not None:
+            agent = self.agents[case.snap.agent.id]
+            self.set_info(agent, agent.info.open_work - 1)
+        # Keep only what the result reports: the snapshot is the bulk of the memory.
+        if not self.keep:
+            del self.cases[case.snap.id]
+
+    # --- customers --------------------------------------------------------------
+
+    def maybe_reply(self, case_id: str, channel: str, t: float) -> None:
+        behaviour = self.sc.customer.channels.get(channel)
+        if behaviour is None or self.rng.random() >= behaviour.reply_probability:
+            return
+        delay = self.expo(behaviour.mean_delay_minutes * 60)
+        intent = self.draw(self.sc.customer.intents)
+        self.push(t + delay, REPLY, (case_id, channel, intent))
+
+    # --- tasks and agents ---------------------------------------------------------
+
+    def open_task(self, case: _Case, key: str, assignee_id: str | None, t: float) -> None:
+        self.n_tasks += 1
+        self.count["tasks"]["opened"] += 1
+        task = _Task(f"tsk_{self.n_tasks}", key, case.snap.id, t)
+        case.tasks = [k for k in case.tasks if k.live]
+        case.tasks.append(task)
+        if assignee_id is not None:
+            agent = self.agents[assignee_id]
+            agent.queue.append(task)
+            self.waiting += 1
+            if agent.task is None:
+                self.pick(agent, t)
+            return
+        spec = self.pb.tasks[key].assignee
+        team = spec.team if isinstance(spec, TeamAssignee) else case.snap.team
+        self.team_queues.setdefault(team, deque()).append(task)
+        self.waiting += 1
+        for agent in self.agents.values():
+            if agent.task is None and agent.info.team_name == team:
+                self.pick(agent, t)
+                return
+
+    def pick(self, agent: _Agent, t: float) -> None:
+        """The idle agent takes the next live task: their own queue first, then the team's."""
+        team_queue = self.team_queues.get(agent.info.team_name)
+        for queue in (agent.queue, team_queue):
+            while queue:
+                task = queue.popleft()
+                if not task.live:
+                    continue  # its case closed: counted then
+                self.waiting -= 1
+                task.picked = t
+                self.waits.append(t - task.opened)
+                self.work(agent, task, t)
+                return
+
+    def work(self, agent: _Agent, task: _Task, t: float) -> None:
+        agent.task, agent.busy_since = task, t
+        mean = self.sc.mean_handling(task.key) * 60
+        handling = mean if self.sc.handling_distribution == "fixed" else self.expo(mean)
+        self.push(t + handling, DONE, agent.info.id)
+
+    def done(self, agent: _Agent, t: float) -> None:
+        task = agent.task
+        assert task is not None
+        agent.busy += t - agent.busy_since
+        agent.task = None
+        case = self.cases.get(task.case_id)
+        if case is None or case.closed:
+            task.live = False
+            self.count["tasks"]["abandoned"] += 1
+        else:
+            data = {"key": task.key, "task_id": task.id, "fields": {}, "by": agent.info.id}
+            d = self.run(case, Event("task.complete", data), t)
+            task.attempts += 1
+            if d.refused:
+                self.count["tasks"]["refused"] += 1
+                if task.attempts <= MAX_RETRIES:
+                    self.work(agent, task, t)
+                    return
+                task.live = False
+                self.count["tasks"]["dropped"] += 1
+            else:
+                task.live = False
+                self.count["tasks"]["completed"] += 1
+                self.in_system.append(t - task.opened)
+        self.pick(agent, t)
+
+    # --- the loop -------------------------------------------------------------------
+
+    def loop(self) -> Result:
+        first = self.next_arrival(0.0)
+        if first is not None:
+            self.push(first, ARRIVAL, None)
+        next_sample = 0.0
+        while self.heap and self.heap[0][0] < self.horizon:
+            t, _, kind, payload = heapq.heappop(self.heap)
+            while next_sample <= t:
+                self.samples.append(self.waiting)
+                next_sample += HOUR
+            if kind == ARRIVAL:
+                self.arrive(t)
+                following = self.next_arrival(t)
+                if following is not None:
+                    self.push(following, ARRIVAL, None)
+            elif kind == DONE:
+                self.done(self.agents[payload], t)
+            elif kind == TIMER:
+                case_id, name, due = payload
+                case = self.cases.get(case_id)
+                if case is None or case.closed or case.timers.get(name) != due:
+                    continue  # cancelled, set again, or the case is closed
+                del case.timers[name]
+                case.snap.timers = frozenset(case.timers)
+                self.run(case, Event(TIMER_EVENT_PREFIX + name), t)
+            elif kind == REPLY:
+                case_id, channel, intent = payload
+                case = self.cases.get(case_id)
+                if case is None or case.closed:
+                    continue
+                self.count["replies"][intent] += 1
+                data = {"channel": channel, "intent": intent, "text": "", "payload": ""}
+                self.run(case, Event("customer.replied", data), t)
+        while next_sample < self.horizon:
+            self.samples.append(self.waiting)
+            next_sample += HOUR
+        return self.result()
+
+    def result(self) -> Result:
+        res = self.res
+        for agent in self.agents.values():
+            if agent.task is not None:  # busy across the end of the run
+                agent.busy += self.horizon - agent.busy_since
+        res.utilisation = {
+            aid: round(a.busy / self.horizon, 4) for aid, a in sorted(self.agents.items())
+        }
+        open_states = Counter(c.snap.state or "" for c in self.cases.values() if not c.closed)
+        final = self.count["final"]
+        res.cases = {
+            "arrived": self.n_cases,
+            "closed": sum(final.values()),
+            "by_final_state": dict(sorted(final.items())),
+            "open_by_state": dict(sorted(open_states.items())),
+        }
+        tasks = self.count["tasks"]
+        waiting_mean, waiting_p95 = _stats([w / 60 for w in self.waits])
+        system_mean, system_p95 = _stats([s / 60 for s in self.in_system])
+        res.tasks = {
+            "opened": tasks["opened"],
+            "completed": tasks["completed"],
+            "refused": tasks["refused"],
+            "dropped": tasks["dropped"],
+            "abandoned": tasks["abandoned"],
+            "open_at_end": self.waiting + sum(1 for a in self.agents.values() if a.task),
+            "waiting_mean": waiting_mean,
+            "waiting_p95": waiting_p95,
+            "system_mean": system_mean,
+            "system_p95": system_p95,
+        }
+        samples = self.samples or [0]
+        res.queue = {"max": max(samples), "mean": round(sum(samples) / len(samples), 4)}
+        for name, counts in sorted(self.slas.items()):
+            met, breached = counts["met"], counts["breached"]
+            res.slas[name] = {
+                "started": counts["started"],
+                "met": met,
+                "breached": breached,
+                "warnings": counts["warning"],
+                "attainment": round(met / (met + breached), 6) if met + breached else None,
+            }
+        for name in ("started", "stopped", "finished"):
+            res.cadences[name] = self.count["cadences"][name]
+        res.milestones = dict(sorted(self.count["milestones"].items()))
+        res.messages = dict(sorted(self.count["messages"].items()))
+        res.replies = dict(sorted(self.count["replies"].items()))
+        res.unsupported = dict(sorted(self.count["unsupported"].items()))
+        if self.keep:
+            res.detail = {
+                cid: (c.snap.state, c.timeline or []) for cid, c in sorted(self.cases.items())
+            }
+        return res
+
+
+def simulate(pb: Playbook, scenario: Scenario, *, keep_timelines: bool = False) -> Result:
+    """Play the scenario against the playbook. `keep_timelines` keeps every case's
+    state and timeline in `Result.detail` (for tests; it costs memory)."""
+    return _Sim(pb, scenario, keep_timelines).loop()
