@@ -70,6 +70,7 @@ class PortalPage:
     changes_note: str = ""  # until when changes are possible, or why not any more
     slot_days: list[SlotDay] = field(default_factory=list)
     has_ics: bool = False
+    is_request: bool = False  # a customer's request (request.received), not an order
 
     def text(self, key: str, **values: Any) -> str:
         return texts.t(self.lang, key, **values)
@@ -201,6 +202,12 @@ def portal_page(case: Case, now: dt.datetime, lang: str | None = None) -> Portal
     if appointment is not None:
         page.visit_day, page.visit_time = visit_words(pb, appointment, lang)
     page.status = texts.t(lang, f"status_{status_key}", day=page.visit_day, time=page.visit_time)
+    if "request.received" in pb.trigger.events:
+        # A request's steps are its playbook's own: the order steps do not apply.
+        page.is_request, page.steps = True, []
+        state = pb.states.get(case.state)
+        step = (state.label if state and state.label else case.state).lower()
+        page.status = texts.t(lang, "status_request", number=case.number, step=step)
     if status_key == "on_the_way":
         page.status = _on_the_way(case, calendar, lang) or page.status
     if pb.scheduling is None:

@@ -30,6 +30,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_cancelled": "Your order is cancelled.",
         "status_contact": "We will contact you about your order.",
         "status_closed": "Your order is closed.",
+        "request_title": "Your request",
+        "status_request": "Your request {number} is at this step: {step}.",
         # Payment (a quote on the case).
         "payment": "Payment",
         "total": "Total",
@@ -103,6 +105,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_cancelled": "Siparişiniz iptal edildi.",
         "status_contact": "Siparişinizle ilgili sizinle iletişime geçeceğiz.",
         "status_closed": "Siparişiniz kapatıldı.",
+        "request_title": "Talebiniz",
+        "status_request": "{number} numaralı talebiniz şu adımda: {step}.",
         "payment": "Ödeme",
         "total": "Toplam",
         "due_now": "Şimdi ödenecek",

@@ -54,3 +54,16 @@ def test_a_forged_link_cannot_ask_for_a_payment_link(desk: Desk) -> None:
     assert Client().post("/c/forged-token/pay/").status_code == 404
     assert PaymentLink.objects.count() == before
     assert case.pk
+
+
+def test_a_requests_page_speaks_of_the_request_and_its_step(desk: Desk) -> None:
+    case = quoted(desk, "relocation", net="1000.00")
+    html = Client().get(case_link(case.pk)).content.decode()
+    assert '<h1 id="status-title">Your request</h1>' in html
+    assert (
+        f'<p class="p-status-line" id="status-line">Your request {case.number} is at this '
+        "step: waiting for payment.</p>"
+    ) in html
+    assert 'class="p-steps"' not in html  # the order steps do not apply
+    html = Client().get(case_link(case.pk) + "?lang=tr").content.decode()
+    assert '<h1 id="status-title">Talebiniz</h1>' in html
