@@ -34,6 +34,7 @@ from opsdesk.cases.services import dispatch, reserve_case_numbers
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.comms.models import Message
 from opsdesk.customers.models import Customer
 from opsdesk.engine.types import Event
 
@@ -596,18 +597,77 @@ def retainers_bill_due(today: dt.date, actor: Actor) -> list[Invoice]:
                     unit_price=retainer_net(retainer),
                     tax_rate=retainer.tax_rate,
                 )
-                invoices.append(
-                    invoice_issue(
-                        retainer.customer,
-                        [line],
-                        currency=retainer.currency,
-                        actor=actor,
-                        now=now,
-                        source=f"retainer:{retainer.pk}",
-                        retainer=retainer,
-                        period_start=start,
-                    )
+                invoice = invoice_issue(
+                    retainer.customer,
+                    [line],
+                    currency=retainer.currency,
+                    actor=actor,
+                    now=now,
+                    source=f"retainer:{retainer.pk}",
+                    retainer=retainer,
+                    period_start=start,
                 )
+                invoices.append(invoice)
+                if retainer.customer.email:
+                    invoice_email(invoice, actor=actor, now=now)
                 retainer.next_bill_on = end
             retainer.save(update_fields=["next_bill_on"])
     return invoices
+
+
+def invoice_email(invoice: Invoice, *, actor: Actor, now: dt.datetime) -> Message:
+    """Queue the invoice to its customer's email with the PDF attached, in the caller's
+    transaction (the worker sends it after commit). The PDF is stored first so the
+    send can read it; a rolled-back caller leaves only that file behind."""
+    # Imported here: billing does not otherwise depend on comms or file storage.
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from opsdesk.billing.pdf import invoice_pdf
+    from opsdesk.common import ids
+    from opsdesk.comms.models import Channel, DeliveryStatus, Direction
+    from opsdesk.runtime.models import OutboxItem
+
+    customer = invoice.customer
+    message_id = ids.message_id()
+    stored = default_storage.save(
+        f"invoices/{message_id}/{invoice.number}.pdf", ContentFile(invoice_pdf(invoice))
+    )
+    message = Message.objects.create(
+        id=message_id,
+        customer=customer,
+        channel=Channel.EMAIL,
+        direction=Direction.OUTBOUND,
+        language=customer.language,
+        to_address=customer.email,
+        subject=f"Invoice {invoice.number}",
+        body=(
+            f"Dear {customer.full_name},\n\n"
+            f"Attached is invoice {invoice.number}: {invoice.total:.2f} {invoice.currency}.\n"
+        ),
+        attachments=[
+            {
+                "name": f"{invoice.number}.pdf",
+                "content_type": "application/pdf",
+                "storage_path": stored,
+            }
+        ],
+        status=DeliveryStatus.QUEUED,
+        actor=actor.label,
+        created_at=now,
+        updated_at=now,
+    )
+    OutboxItem.objects.create(
+        kind="message.send", message=message, next_attempt_at=now, created_at=now
+    )
+    timeline_row(
+        None,
+        customer.pk,
+        "MESSAGE_QUEUED",
+        actor,
+        now,
+        message_id=message.pk,
+        channel=Channel.EMAIL,
+        template="",
+    ).save()
+    return message

@@ -23,9 +23,10 @@ AGENT = Actor("user:ayse")
 
 
 @pytest.fixture(autouse=True)
-def _secret(settings: Any) -> None:
+def _secret(settings: Any, tmp_path: Any) -> None:
     settings.OPSDESK_TEST_PAYMENT_SECRET = SECRET
     settings.OPSDESK_PAYMENT_PROVIDER = "test"
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # retainer invoices store their PDFs
 
 
 @pytest.fixture

@@ -224,3 +224,37 @@ def test_cli_bad_date_exits_1_and_bills_nothing(customer: Customer) -> None:
         1,
     )
     assert Invoice.objects.count() == 0
+
+
+def test_each_retainer_invoice_is_emailed_with_its_pdf(customer: Customer) -> None:
+    from django.core.files.storage import default_storage
+
+    from opsdesk.comms.models import Message
+    from opsdesk.runtime.models import OutboxItem
+
+    monthly(customer)
+    invoices = retainers_bill_due(dt.date(2027, 2, 28), WORKER)
+    assert len(invoices) == 2
+    sent = Message.objects.filter(customer=customer, subject__startswith="Invoice ").order_by(
+        "subject"
+    )
+    assert [(m.channel, m.to_address, m.subject, m.status) for m in sent] == [
+        ("EMAIL", "mehmet@example.com", f"Invoice {i.number}", "QUEUED") for i in invoices
+    ]
+    for message, invoice in zip(sent, invoices, strict=True):
+        assert f"{invoice.total:.2f} EUR" in message.body
+        (attachment,) = message.attachments
+        assert attachment["name"] == f"{invoice.number}.pdf"
+        with default_storage.open(attachment["storage_path"]) as f:
+            assert f.read(5) == b"%PDF-"
+        assert OutboxItem.objects.filter(kind="message.send", message=message).count() == 1
+
+
+def test_a_customer_without_email_gets_the_invoice_but_no_message(customer: Customer) -> None:
+    from opsdesk.comms.models import Message
+
+    Customer.objects.filter(pk=customer.pk).update(email="")
+    customer.refresh_from_db()
+    monthly(customer)
+    assert len(retainers_bill_due(dt.date(2027, 1, 31), WORKER)) == 1
+    assert not Message.objects.filter(subject__startswith="Invoice ").exists()
