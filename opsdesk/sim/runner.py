@@ -1,7 +1,10 @@
 """`simulate(playbook, scenario) -> Result`: the real engine on a virtual clock.
 
 A discrete-event loop: a heap of (seconds since start, seq, kind, payload) and
-one `random.Random(seed)`, so the same scenario and seed give the same result.
+two random streams seeded from the scenario's seed, so the same scenario and seed
+give the same result: one for arrivals (times, fields, customer language), one for
+behaviour (handling times, replies). Two playbooks run with the same scenario and
+seed therefore see exactly the same arrivals (`opsdesk.sim.compare`).
 `decide` is pure, so the loop keeps each case's snapshot in memory and applies
 the decisions itself, as `opsdesk.cases.apply` does to the database.
 
@@ -51,6 +54,8 @@ class Result:
     messages: dict[str, int] = field(default_factory=dict)
     replies: dict[str, int] = field(default_factory=dict)
     unsupported: dict[str, int] = field(default_factory=dict)
+    # The waiting-task count sampled at the start of every simulated hour.
+    queue_hourly: list[int] = field(default_factory=list)
     # Per case (state, timeline of (moment, type, payload)), only with keep_timelines.
     detail: dict[str, tuple[str | None, list[tuple[dt.datetime, str, dict[str, Any]]]]] = field(
         default_factory=dict, repr=False
@@ -138,7 +143,9 @@ class _Case:
 class _Sim:
     def __init__(self, pb: Playbook, sc: Scenario, keep_timelines: bool) -> None:
         self.pb, self.sc, self.keep = pb, sc, keep_timelines
-        self.rng = random.Random(sc.seed)
+        self.rng = random.Random(sc.seed)  # behaviour: handling times, replies
+        # Arrivals have their own stream, so they do not depend on what the playbook does.
+        self.arrival_rng = random.Random(f"{sc.seed}:arrivals")
         self.start = sc.start
         self.horizon = sc.days * 86400.0
         stop = sc.arrivals.stop_after_days
@@ -205,9 +212,9 @@ class _Sim:
     def expo(self, mean_seconds: float) -> float:
         return self.rng.expovariate(1.0 / mean_seconds)
 
-    def draw(self, shares: dict[str, float]) -> str:
+    def draw(self, shares: dict[str, float], rng: random.Random | None = None) -> str:
         keys = list(shares)
-        return self.rng.choices(keys, weights=[shares[k] for k in keys])[0]
+        return (rng or self.rng).choices(keys, weights=[shares[k] for k in keys])[0]
 
     def set_info(self, agent: _Agent, open_work: int) -> None:
         agent.info = dataclasses.replace(agent.info, open_work=max(open_work, 0))
@@ -231,7 +238,7 @@ class _Sim:
                 boundary = math.inf
             rate = self.rate_at(t)
             if rate > 0:
-                gap = self.rng.expovariate(rate / HOUR)
+                gap = self.arrival_rng.expovariate(rate / HOUR)
                 if t + gap < boundary:
                     return t + gap if t + gap < self.arrivals_end else None
             t = boundary
@@ -243,7 +250,7 @@ class _Sim:
         # Every playbook field is there, unset ones as None, as the shell's snapshot has them.
         fields: dict[str, Any] = dict.fromkeys(self.pb.fields)
         for name, spec in self.sc.fields.items():
-            fields[name] = self.draw(spec) if isinstance(spec, dict) else spec
+            fields[name] = self.draw(spec, self.arrival_rng) if isinstance(spec, dict) else spec
         cust = self.sc.customer
         customer = {
             "id": f"cus_{n}",
@@ -251,7 +258,7 @@ class _Sim:
             "middle_name": "",
             "family_name": str(n),
             "full_name": f"Customer {n}",
-            "language": self.draw(cust.language),
+            "language": self.draw(cust.language, self.arrival_rng),
             "phone": f"+90555{n:07d}",
             "whatsapp": True,
             "email": f"customer{n}@example.com",
@@ -522,6 +529,7 @@ class _Sim:
         }
         samples = self.samples or [0]
         res.queue = {"max": max(samples), "mean": round(sum(samples) / len(samples), 4)}
+        res.queue_hourly = list(self.samples)
         for name, counts in sorted(self.slas.items()):
             met, breached = counts["met"], counts["breached"]
             res.slas[name] = {
