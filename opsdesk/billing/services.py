@@ -30,10 +30,10 @@ from opsdesk.billing.providers import default_provider, get_provider
 from opsdesk.billing.selectors import quote_balance, quote_defaults
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case
-from opsdesk.cases.services import dispatch, reserve_case_numbers
+from opsdesk.cases.services import dispatch_news, reserve_case_numbers
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.common.errors import Conflict, ValidationFailed
 from opsdesk.comms.models import Message
 from opsdesk.customers.models import Customer
 from opsdesk.engine.types import Event
@@ -347,13 +347,8 @@ def _tell_case(quote: Quote, row: str, event: Event, actor: Actor, now: dt.datet
     not undo what was done (a savepoint), nor the row."""
     payload = {k: event.data[k] for k in ROW_KEYS[row]}
     timeline_row(quote.case, quote.customer_id, row, actor, now, **payload).save()
-    if quote.case_id is None:
-        return
-    try:
-        with transaction.atomic():
-            dispatch(quote.case_id, event, actor)
-    except Refused:
-        pass
+    if quote.case_id is not None:
+        dispatch_news(quote.case_id, event, actor)
 
 
 def _succeeded(quote: Quote, payment: Payment, actor: Actor) -> None:

@@ -179,6 +179,18 @@ def dispatch(case_id: str, event: Event, actor: Actor) -> tuple[Decision, Applie
         return decide_and_apply(case, event, actor, clock.now())
 
 
+def dispatch_news(case_id: str, event: Event, actor: Actor) -> bool:
+    """Tell a case about something already done elsewhere (a payment, feedback), in
+    the caller's transaction. A closed case or a playbook that refuses the event
+    does not undo that work: the event runs in a savepoint. False when refused."""
+    try:
+        with transaction.atomic():
+            dispatch(case_id, event, actor)
+    except Refused:
+        return False
+    return True
+
+
 def dispatch_open_cases(customer_id: str, event: Event, actor: Actor) -> None:
     """Tell every open case of a customer (e.g. a profile change, a document)."""
     ids = list(

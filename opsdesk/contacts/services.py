@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from opsdesk.access.policy import visible_via
+from opsdesk.access.policy import agent_of, visible_via
 from opsdesk.cases.apply import bump_open_cases, timeline_row
 from opsdesk.cases.models import Case, CaseStatus
 from opsdesk.cases.playbooks import active_versions_for, playbook_of
@@ -80,12 +80,6 @@ def ticket_search(query: str, user: Any) -> list[Case]:
 # --- the contact ----------------------------------------------------------------
 
 
-def _agent_of(actor: Actor) -> Agent | None:
-    if actor.user is None:
-        return None
-    return Agent.objects.filter(user=actor.user).first()
-
-
 def contact_open(
     ticket_case_id: str, channel: str, actor: Actor, *, message_id: str | None = None
 ) -> Contact:
@@ -125,7 +119,7 @@ def contact_open(
             customer=ticket.customer,
             channel=channel,
             message=message,
-            agent=_agent_of(actor),
+            agent=agent_of(actor.user),
             opened_at=now,
         )
         known = Known(

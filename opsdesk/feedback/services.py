@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case, CaseStatus
-from opsdesk.cases.services import dispatch, lock_case
+from opsdesk.cases.services import dispatch_news, lock_case
 from opsdesk.common import clock
 from opsdesk.common.actors import SYSTEM, Actor
-from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.common.errors import Conflict, ValidationFailed
 from opsdesk.engine.types import Event
 from opsdesk.feedback.models import Channel, Feedback, Testimonial
 
@@ -99,11 +99,7 @@ def _tell_case(case: Case, feedback: Feedback, actor: Actor) -> None:
         "consent": feedback.consent,
         "feedback_id": feedback.pk,
     }
-    try:
-        with transaction.atomic():
-            dispatch(case.pk, Event("feedback.received", data), actor)
-    except Refused:
-        pass
+    dispatch_news(case.pk, Event("feedback.received", data), actor)
 
 
 def testimonial_keep(case: Case, feedback_id: str, now: dt.datetime) -> Testimonial | None:

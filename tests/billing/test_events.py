@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from opsdesk.billing import services
 from opsdesk.billing.models import PaymentLink, Quote
 from opsdesk.billing.selectors import quote_defaults
 from opsdesk.billing.services import (
@@ -19,6 +18,7 @@ from opsdesk.billing.services import (
     quote_create,
     quote_send,
 )
+from opsdesk.cases import services as case_services
 from opsdesk.cases.context import load_case_contexts
 from opsdesk.cases.models import Case
 from opsdesk.cases.playbooks import playbook_install
@@ -144,13 +144,13 @@ def test_payment_then_refund_reach_the_case(complex_case: Case, monkeypatch: Any
     quote = quote_send(two_days(complex_case).pk, AGENT)
     link = PaymentLink.objects.get(quote=quote)
     told: list[tuple[str, dict[str, Any]]] = []
-    original = services.dispatch
+    original = case_services.dispatch
 
     def spy(case_id: str, event: Any, actor: Any) -> Any:
         told.append((event.type, event.data))
         return original(case_id, event, actor)
 
-    monkeypatch.setattr(services, "dispatch", spy)
+    monkeypatch.setattr(case_services, "dispatch", spy)
     body = webhook_body(link, "tpay_1")
     payment_webhook("test", signed(body), body)
     complex_case.refresh_from_db()

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from opsdesk.billing import services
 from opsdesk.billing.models import Payment, PaymentLink, Quote, QuoteLine
 from opsdesk.billing.providers import BadSignature
 from opsdesk.billing.selectors import quote_balance
@@ -19,6 +18,7 @@ from opsdesk.billing.services import (
     quote_create,
     quote_send,
 )
+from opsdesk.cases import services as case_services
 from opsdesk.cases.context import load_case_contexts
 from opsdesk.cases.models import Case
 from opsdesk.common.errors import Conflict, ValidationFailed
@@ -165,7 +165,7 @@ def test_a_replayed_webhook_changes_nothing(
     first = payment_webhook("test", signed(body), body)
     timeline = case.timeline.count()
     calls: list[Any] = []
-    monkeypatch.setattr(services, "dispatch", lambda *a: calls.append(a))
+    monkeypatch.setattr(case_services, "dispatch", lambda *a: calls.append(a))
     again = payment_webhook("test", signed(body), body)
     assert again.pk == first.pk
     assert Payment.objects.count() == 1
@@ -274,7 +274,7 @@ def test_payment_received_reaches_the_case(
     customer: Customer, case: Case, monkeypatch: Any
 ) -> None:
     told: list[tuple[str, str, dict[str, Any]]] = []
-    original = services.dispatch
+    original = case_services.dispatch
 
     def spy(case_id: str, event: Any, actor: Any) -> Any:
         result = original(case_id, event, actor)  # the engine decides; nothing refused
@@ -282,7 +282,7 @@ def test_payment_received_reaches_the_case(
         return result
 
     quote = tour_quote(customer, case)  # quote.sent: tested in test_events.py
-    monkeypatch.setattr(services, "dispatch", spy)
+    monkeypatch.setattr(case_services, "dispatch", spy)
     link = payment_link_create(quote.pk, actor=AGENT)
     body = webhook_body(link, "tpay_1")
     payment_webhook("test", signed(body), body)

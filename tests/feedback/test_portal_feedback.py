@@ -241,8 +241,8 @@ def test_feedback_on_a_closed_case_is_recorded_without_telling_the_case(case: Ca
 def test_a_playbook_that_refuses_the_event_does_not_undo_the_feedback(
     case: Case, monkeypatch: Any
 ) -> None:
+    from opsdesk.cases import services as case_services
     from opsdesk.common.errors import Refused
-    from opsdesk.feedback import services
 
     def refuse(case_id: str, event: Any, actor: Any) -> None:
         # Something written before the refusal is rolled back with the event alone.
@@ -252,7 +252,7 @@ def test_a_playbook_that_refuses_the_event_does_not_undo_the_feedback(
         )
         raise Refused(["not now"])
 
-    monkeypatch.setattr(services, "dispatch", refuse)
+    monkeypatch.setattr(case_services, "dispatch", refuse)
     before = written(case)[2]
     assert post(case, rating="5", comment=COMMENT, consent="yes").status_code == 302
     assert Feedback.objects.count() == 1
