@@ -3,14 +3,15 @@
 A discrete-event loop: a heap of (seconds since start, seq, kind, payload) and
 two random streams seeded from the scenario's seed, so the same scenario and seed
 give the same result: one for arrivals (times, fields, customer language), one for
-behaviour (handling times, replies). Two playbooks run with the same scenario and
-seed therefore see exactly the same arrivals (`opsdesk.sim.compare`).
-`decide` is pure, so the loop keeps each case's snapshot in memory and applies
-the decisions itself, as `opsdesk.cases.apply` does to the database.
+behaviour (handling times, replies, uploads, visits, what agents record). Two
+playbooks run with the same scenario and seed therefore see exactly the same
+arrivals (`opsdesk.sim.compare`). `decide` is pure, so the loop keeps each
+case's snapshot in memory and applies the decisions itself, as
+`opsdesk.cases.apply` does to the database: bookings take places in the
+playbook's slots, booked visits send the technician, agents work their shifts.
 
-Not simulated (counted in `Result.unsupported`): appointments and booking (no
-free slots are offered), field work, hand-backs, partner status pushes, chat
-posts, testimonials and priority clients.
+Not simulated (counted in `Result.unsupported`): hand-backs, partner status
+pushes, chat posts, testimonials and priority clients.
 """
 
 from __future__ import annotations
@@ -25,90 +26,24 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opsdesk.engine.decide import decide
-from opsdesk.engine.types import AgentInfo, CaseSnapshot, Decision, Event
+from opsdesk.engine.decide import context_of, decide, playbook_calendar
+from opsdesk.engine.slots import candidate_slots
+from opsdesk.engine.types import AgentInfo, Appointment, CaseSnapshot, Decision, Event
 from opsdesk.playbook.events import TIMER_EVENT_PREFIX
 from opsdesk.playbook.model import Playbook, TeamAssignee
-from opsdesk.sim.scenario import Scenario
+from opsdesk.sim.result import Result, stats
+from opsdesk.sim.scenario import Scenario, Shift
+from opsdesk.sim.shifts import next_start, on_shift, seconds_on_shift
 
 # A refused completion (quality checks) is retried this many times, then dropped.
 MAX_RETRIES = 3
 HOUR = 3600.0
+# Button payloads the shell reads as an intent (opsdesk.comms.replies).
+BUTTON_INTENTS = frozenset({"confirm", "reject", "reschedule"})
 
 # Heap kinds; the order breaks no ties (seq does), it only names the event.
 ARRIVAL, TIMER, REPLY, DONE = "arrival", "timer", "reply", "done"
-
-
-@dataclass
-class Result:
-    days: float
-    seed: int
-    events: int = 0  # decide() calls
-    cases: dict[str, Any] = field(default_factory=dict)
-    tasks: dict[str, Any] = field(default_factory=dict)
-    queue: dict[str, float] = field(default_factory=dict)
-    utilisation: dict[str, float] = field(default_factory=dict)
-    slas: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cadences: dict[str, int] = field(default_factory=dict)
-    milestones: dict[str, int] = field(default_factory=dict)
-    messages: dict[str, int] = field(default_factory=dict)
-    replies: dict[str, int] = field(default_factory=dict)
-    unsupported: dict[str, int] = field(default_factory=dict)
-    # The waiting-task count sampled at the start of every simulated hour.
-    queue_hourly: list[int] = field(default_factory=list)
-    # Per case (state, timeline of (moment, type, payload)), only with keep_timelines.
-    detail: dict[str, tuple[str | None, list[tuple[dt.datetime, str, dict[str, Any]]]]] = field(
-        default_factory=dict, repr=False
-    )
-
-    def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out.pop("detail")
-        return out
-
-    def summary(self) -> str:
-        c, t, q = self.cases, self.tasks, self.queue
-        lines = [
-            f"{self.days:g} simulated days, seed {self.seed}, {self.events} engine events",
-            f"cases: {c['arrived']} arrived, {c['closed']} closed "
-            + _pairs(c["by_final_state"])
-            + f"; open by state {_pairs(c['open_by_state'])}",
-            f"tasks: {t['opened']} opened, {t['completed']} completed, {t['refused']} refused, "
-            f"{t['dropped']} dropped, {t['abandoned']} abandoned, {t['open_at_end']} open at end",
-            f"  waiting (min): mean {t['waiting_mean']:.1f}, p95 {t['waiting_p95']:.1f}; "
-            f"in system (min): mean {t['system_mean']:.1f}, p95 {t['system_p95']:.1f}",
-            f"queue (hourly): max {q['max']:g}, mean {q['mean']:.2f}",
-        ]
-        if self.utilisation:
-            values = list(self.utilisation.values())
-            lines.append(
-                f"utilisation: mean {sum(values) / len(values):.1%}, "
-                f"min {min(values):.1%}, max {max(values):.1%} over {len(values)} agents"
-            )
-        for name, s in self.slas.items():
-            att = "n/a" if s["attainment"] is None else f"{s['attainment']:.1%}"
-            lines.append(
-                f"SLA {name}: {s['started']} started, {s['met']} met, "
-                f"{s['breached']} breached, attainment {att}"
-            )
-        lines.append(f"cadences: {_pairs(self.cadences)}")
-        lines.append(f"milestones: {_pairs(self.milestones)}")
-        lines.append(f"messages: {_pairs(self.messages)}; replies: {_pairs(self.replies)}")
-        if skipped := {k: v for k, v in self.unsupported.items() if v}:
-            lines.append(f"not simulated (counted): {_pairs(skipped)}")
-        return "\n".join(lines)
-
-
-def _pairs(counts: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
-
-
-def _stats(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return 0.0, 0.0
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
-    return round(sum(values) / len(values), 4), round(p95, 4)
+SHIFT, UPLOAD, VISIT = "shift", "upload", "visit"
 
 
 @dataclass
@@ -125,6 +60,7 @@ class _Task:
 @dataclass
 class _Agent:
     info: AgentInfo
+    shift: Shift | None = None
     queue: deque[_Task] = field(default_factory=deque)
     task: _Task | None = None
     busy_since: float = 0.0
@@ -137,7 +73,10 @@ class _Case:
     timers: dict[str, float] = field(default_factory=dict)  # name -> due; heap entries may be stale
     closed: bool = False
     tasks: list[_Task] = field(default_factory=list)  # opened, for closing them with the case
+    booked: tuple[str | None, dt.datetime] | None = None  # (team, start) of its place in a slot
+    visit: int = 0  # bumped by every booking and cancellation: older visit events are stale
     timeline: list[tuple[dt.datetime, str, dict[str, Any]]] | None = None
+    inputs: list[tuple[dt.datetime, str, dict[str, Any]]] | None = None
 
 
 class _Sim:
@@ -162,7 +101,8 @@ class _Sim:
                 n = numbered[slug]
                 aid = f"agt_{slug}_{n:03d}"
                 self.agents[aid] = _Agent(
-                    AgentInfo(
+                    shift=group.shift,
+                    info=AgentInfo(
                         id=aid,
                         name=f"{group.team or 'Pool'} {n}",
                         languages=tuple(group.languages),
@@ -171,12 +111,15 @@ class _Sim:
                         team_id=group.team,
                         team_name=group.team,
                         user_id=aid,
-                    )
+                    ),
                 )
         self.infos = [a.info for a in self.agents.values()]
         self.team_queues: dict[str | None, deque[_Task]] = {}
         self.waiting = 0
         self.final_states = {n for n, s in pb.states.items() if s.final}
+        self.calendar = playbook_calendar(pb)
+        self.booked: Counter[tuple[str | None, dt.datetime]] = Counter()
+        self.t = 0.0  # the loop's clock, for the free-slots port
         self.zone = ZoneInfo(sc.arrivals.timezone)
         self.n_cases = self.n_tasks = 0
         self.res = Result(days=sc.days, seed=sc.seed)
@@ -189,6 +132,7 @@ class _Sim:
                 "milestones",
                 "messages",
                 "replies",
+                "activity",
                 "unsupported",
             )
         }
@@ -280,16 +224,42 @@ class _Sim:
             documents=tuple(cust.documents),
             order=order,
             candidates=lambda: self.infos,
+            free_slots=self.free_slots,
         )
-        case = _Case(snap, timeline=[] if self.keep else None)
-        self.cases[case_id] = case
-        if case.timeline is not None:
+        case = _Case(snap)
+        if self.keep:
+            case.timeline, case.inputs = [], []
             case.timeline.append((self.moment(t), "CASE_OPENED", {}))
+            case.inputs.append(
+                (
+                    self.moment(t),
+                    "arrive",
+                    {"fields": dict(fields), "language": customer["language"], "order": order},
+                )
+            )
+        self.cases[case_id] = case
         self.run(case, Event("case.opened"), t)
+        if self.sc.customer.uploads is not None and not case.closed:
+            self.plan_uploads(case, t)
+
+    def plan_uploads(self, case: _Case, t: float) -> None:
+        """Each document the new case misses arrives, or not, by the scenario's odds."""
+        uploads = self.sc.customer.uploads
+        assert uploads is not None
+        missing = context_of(self.pb, case.snap, self.moment(t)).get("missing_documents") or []
+        for doc in missing:
+            if self.rng.random() < uploads.probability:
+                delay = self.expo(uploads.mean_delay_hours * HOUR)
+                self.push(t + delay, UPLOAD, (case.snap.id, str(doc)))
+
+    def record(self, case: _Case, t: float, kind: str, data: dict[str, Any]) -> None:
+        if case.inputs is not None:
+            case.inputs.append((self.moment(t), kind, data))
 
     # --- the engine ---------------------------------------------------------------
 
     def run(self, case: _Case, event: Event, t: float) -> Decision:
+        self.t = t
         d = decide(self.pb, case.snap, event, self.moment(t))
         self.res.events += 1
         if not d.refused:
@@ -304,8 +274,8 @@ class _Sim:
                 self.slas.setdefault(entry.payload["sla"], Counter())[kind[4:].lower()] += 1
             elif kind in ("CADENCE_STARTED", "CADENCE_STOPPED", "CADENCE_FINISHED"):
                 self.count["cadences"][kind[8:].lower()] += 1
-            elif kind == "APPOINTMENT_NOT_BOOKED":
-                self.count["unsupported"]["appointments"] += 1
+            elif kind.startswith("APPOINTMENT_"):
+                self.count["activity"][kind.lower()] += 1
             if case.timeline is not None:
                 case.timeline.append((now, kind, entry.payload))
         if d.team is not None:
@@ -333,14 +303,12 @@ class _Sim:
             snap.sent = snap.sent | {m.template for m in d.messages}
             for m in d.messages:
                 self.count["messages"][m.channel] += 1
-                self.maybe_reply(snap.id, m.channel, t)
+                self.maybe_reply(snap.id, m.channel, m.template, t)
         if d.milestones:
             snap.milestones = snap.milestones | set(d.milestones)
             self.count["milestones"].update(d.milestones)
-        if d.work is not None:
-            self.count["unsupported"]["field_work"] += 1
-        if d.book is not None:
-            self.count["unsupported"]["appointments"] += 1
+        if d.book is not None or d.cancel_appointment:
+            self.book(case, d, t)
         for name, items in (
             ("hand_backs", d.hand_backs),
             ("partner_pushes", d.status_pushes),
@@ -357,10 +325,13 @@ class _Sim:
             snap.tasks[task.key] = "OPEN"
             self.open_task(case, task.key, task.assignee_id, t)
         if snap.state in self.final_states and not case.closed:
-            self.close(case)
+            self.close(case, t)
 
-    def close(self, case: _Case) -> None:
+    def close(self, case: _Case, t: float) -> None:
+        # Its booked place stays taken, as in the shell (the visit is usually past).
         case.closed = True
+        if case.timeline is not None:
+            case.timeline.append((self.moment(t), "CASE_CLOSED", {"state": case.snap.state}))
         case.timers.clear()  # a closed case's timers never fire
         for task in case.tasks:
             if task.live and task.picked is None:  # still queued: nobody will work it
@@ -378,13 +349,70 @@ class _Sim:
 
     # --- customers --------------------------------------------------------------
 
-    def maybe_reply(self, case_id: str, channel: str, t: float) -> None:
-        behaviour = self.sc.customer.channels.get(channel)
+    def maybe_reply(self, case_id: str, channel: str, template: str, t: float) -> None:
+        """A reply is a button press: the template's payloads when the scenario
+        gives them, else the intent's own button (read as that intent)."""
+        cust = self.sc.customer
+        own = cust.templates.get(template)
+        behaviour = own or cust.channels.get(channel)
         if behaviour is None or self.rng.random() >= behaviour.reply_probability:
             return
         delay = self.expo(behaviour.mean_delay_minutes * 60)
-        intent = self.draw(self.sc.customer.intents)
-        self.push(t + delay, REPLY, (case_id, channel, intent))
+        payload = self.draw(own.payloads if own and own.payloads else cust.intents)
+        self.push(t + delay, REPLY, (case_id, channel, payload))
+
+    # --- bookings and visits ------------------------------------------------------
+
+    def free_slots(self, team: str | None, after: dt.datetime) -> list[Appointment]:
+        spec = self.pb.scheduling
+        if spec is None:
+            return []
+        slots = candidate_slots(spec, self.calendar, self.moment(self.t), after)
+        return [s for s in slots if self.booked[(team, s.start)] < spec.capacity]
+
+    def book(self, case: _Case, d: Decision, t: float) -> None:
+        """Take (or give back) a place in the slot, and send the technician to a visit."""
+        case.visit += 1  # the earlier booking's visit events are stale now
+        if case.booked is not None:
+            self.booked[case.booked] -= 1
+            case.booked = None
+        case.snap.appointment = d.book
+        if d.book is None:
+            return
+        case.booked = (case.snap.team, d.book.start)
+        self.booked[case.booked] += 1
+        if d.work is None:
+            return
+        visits = self.sc.visits
+        start = self.seconds(d.book.start)
+        sets_off = max(t, start - visits.travel_minutes * 60)
+        self.push(sets_off, VISIT, (case.snap.id, case.visit, "work.travelling"))
+        self.push(max(t, start), VISIT, (case.snap.id, case.visit, "work.arrived"))
+        finished = self.rng.random() < visits.completion_probability
+        outcome = "work.completed" if finished else "work.not_completed"
+        ends = max(t, start) + d.work.duration_minutes * 60
+        self.push(ends, VISIT, (case.snap.id, case.visit, outcome))
+
+    def visit_event(self, case: _Case, kind: str, t: float) -> None:
+        start = case.snap.appointment.start if case.snap.appointment else self.moment(t)
+        data: dict[str, Any] = {
+            "work.travelling": {
+                "eta": f"{self.calendar.to_local(start):%H:%M}",
+                "eta_at": start.isoformat(),
+                "technician": "Technician",
+            },
+            "work.arrived": {},
+            "work.completed": {
+                "parts_used": {},
+                "invoices": [],
+                "cash_collected": None,
+                "cash_currency": "",
+            },
+            "work.not_completed": {"reason": "nobody at home", "proposed_at": None},
+        }[kind]
+        self.count["activity"][kind.replace(".", "_")] += 1
+        self.record(case, t, "visit", {"event": kind, **data})
+        self.run(case, Event(kind, data), t)
 
     # --- tasks and agents ---------------------------------------------------------
 
@@ -406,12 +434,17 @@ class _Sim:
         self.team_queues.setdefault(team, deque()).append(task)
         self.waiting += 1
         for agent in self.agents.values():
-            if agent.task is None and agent.info.team_name == team:
+            if agent.task is None and agent.info.team_name == team and self.at_work(agent, t):
                 self.pick(agent, t)
                 return
 
+    def at_work(self, agent: _Agent, t: float) -> bool:
+        return agent.shift is None or on_shift(agent.shift, self.moment(t), self.zone)
+
     def pick(self, agent: _Agent, t: float) -> None:
         """The idle agent takes the next live task: their own queue first, then the team's."""
+        if not self.at_work(agent, t):
+            return  # the shift's start picks up what waits
         team_queue = self.team_queues.get(agent.info.team_name)
         for queue in (agent.queue, team_queue):
             while queue:
@@ -434,27 +467,67 @@ class _Sim:
         task = agent.task
         assert task is not None
         agent.busy += t - agent.busy_since
-        agent.task = None
         case = self.cases.get(task.case_id)
         if case is None or case.closed:
             task.live = False
             self.count["tasks"]["abandoned"] += 1
-        else:
-            data = {"key": task.key, "task_id": task.id, "fields": {}, "by": agent.info.id}
-            d = self.run(case, Event("task.complete", data), t)
-            task.attempts += 1
-            if d.refused:
-                self.count["tasks"]["refused"] += 1
-                if task.attempts <= MAX_RETRIES:
-                    self.work(agent, task, t)
-                    return
-                task.live = False
-                self.count["tasks"]["dropped"] += 1
-            else:
-                task.live = False
-                self.count["tasks"]["completed"] += 1
-                self.in_system.append(t - task.opened)
+        # The agent stays busy while completing, so a task it opens meanwhile
+        # (a manual follow-up for itself) waits in its queue.
+        elif self.complete(agent, case, task, t):
+            return  # refused, and worked again
+        agent.task = None
         self.pick(agent, t)
+
+    def complete(self, agent: _Agent, case: _Case, task: _Task, t: float) -> bool:
+        """The agent does what the scenario says of the task and completes it;
+        True when refused and taken up again."""
+        work = self.sc.work.get(task.key)
+        for key in work.open_first if work else ():
+            if key not in case.snap.tasks:
+                self.open_manual(agent, case, key, t)
+        fields: dict[str, Any] = {}
+        for name, spec in work.fields.items() if work else ():
+            fields[name] = self.draw(spec) if isinstance(spec, dict) else spec
+        self.record(
+            case, t, "complete", {"key": task.key, "agent": agent.info.id, "fields": fields}
+        )
+        data = {
+            "key": task.key,
+            "task_id": task.id,
+            "fields": fields,
+            "by": agent.info.user_id,
+            "checklist_open": [],  # agents tick every item
+        }
+        d = self.run(case, Event("task.complete", data), t)
+        task.attempts += 1
+        if d.refused:
+            self.count["tasks"]["refused"] += 1
+            if task.attempts <= MAX_RETRIES:
+                self.work(agent, task, t)
+                return True
+            task.live = False
+            self.count["tasks"]["dropped"] += 1
+            return False
+        task.live = False
+        self.count["tasks"]["completed"] += 1
+        self.in_system.append(t - task.opened)
+        if work and work.then and not case.closed:
+            to = self.draw(work.then)
+            if to:
+                self.record(case, t, "manual", {"to": to, "agent": agent.info.id})
+                moved = self.run(case, Event("manual", {"to": to}), t)
+                self.count["activity"]["manual_refused" if moved.refused else "manual"] += 1
+        return False
+
+    def open_manual(self, agent: _Agent, case: _Case, key: str, t: float) -> None:
+        """As staff open a manual task: `open_task`, then `task.created` with its id."""
+        self.record(case, t, "open_task", {"key": key, "agent": agent.info.id})
+        d = self.run(case, Event("open_task", {"key": key}), t)
+        if d.refused or not d.tasks_to_open:
+            return
+        self.count["activity"]["manual_tasks"] += 1
+        opened = case.tasks[-1]
+        self.run(case, Event("task.created", {"key": key, "task_id": opened.id}), t)
 
     # --- the loop -------------------------------------------------------------------
 
@@ -462,6 +535,9 @@ class _Sim:
         first = self.next_arrival(0.0)
         if first is not None:
             self.push(first, ARRIVAL, None)
+        for aid, agent in self.agents.items():
+            if agent.shift is not None:
+                self.push(self.seconds(next_start(agent.shift, self.start, self.zone)), SHIFT, aid)
         next_sample = 0.0
         while self.heap and self.heap[0][0] < self.horizon:
             t, _, kind, payload = heapq.heappop(self.heap)
@@ -484,13 +560,43 @@ class _Sim:
                 case.snap.timers = frozenset(case.timers)
                 self.run(case, Event(TIMER_EVENT_PREFIX + name), t)
             elif kind == REPLY:
-                case_id, channel, intent = payload
+                case_id, channel, button = payload
                 case = self.cases.get(case_id)
                 if case is None or case.closed:
                     continue
-                self.count["replies"][intent] += 1
-                data = {"channel": channel, "intent": intent, "text": "", "payload": ""}
+                self.count["replies"][button] += 1
+                self.record(case, t, "reply", {"channel": channel, "payload": button})
+                data = {
+                    "channel": channel,
+                    "intent": button if button in BUTTON_INTENTS else None,
+                    "proposed_at": None,
+                    "text": "",
+                    "payload": button,
+                }
                 self.run(case, Event("customer.replied", data), t)
+            elif kind == SHIFT:
+                agent = self.agents[payload]
+                if agent.task is None:
+                    self.pick(agent, t)
+                assert agent.shift is not None
+                self.push(
+                    self.seconds(next_start(agent.shift, self.moment(t), self.zone)), SHIFT, payload
+                )
+            elif kind == UPLOAD:
+                case_id, doc = payload
+                case = self.cases.get(case_id)
+                if case is None or case.closed:
+                    continue
+                self.count["activity"]["documents_received"] += 1
+                case.snap.documents = (*case.snap.documents, doc)
+                self.record(case, t, "document", {"doc_type": doc})
+                self.run(case, Event("document.received", {"doc_type": doc}), t)
+            elif kind == VISIT:
+                case_id, visit, event = payload
+                case = self.cases.get(case_id)
+                if case is None or case.closed or case.visit != visit:
+                    continue  # rebooked, cancelled, or the case is closed
+                self.visit_event(case, event, t)
         while next_sample < self.horizon:
             self.samples.append(self.waiting)
             next_sample += HOUR
@@ -501,9 +607,12 @@ class _Sim:
         for agent in self.agents.values():
             if agent.task is not None:  # busy across the end of the run
                 agent.busy += self.horizon - agent.busy_since
-        res.utilisation = {
-            aid: round(a.busy / self.horizon, 4) for aid, a in sorted(self.agents.items())
-        }
+        end = self.moment(self.horizon)
+        res.utilisation = {}
+        for aid, a in sorted(self.agents.items()):
+            # Of the time on shift: a 9-to-6 agent busy all day is fully used.
+            at_work = seconds_on_shift(a.shift, self.start, end, self.zone)
+            res.utilisation[aid] = round(min(a.busy / at_work, 1.0), 4) if at_work else 0.0
         open_states = Counter(c.snap.state or "" for c in self.cases.values() if not c.closed)
         final = self.count["final"]
         res.cases = {
@@ -513,8 +622,8 @@ class _Sim:
             "open_by_state": dict(sorted(open_states.items())),
         }
         tasks = self.count["tasks"]
-        waiting_mean, waiting_p95 = _stats([w / 60 for w in self.waits])
-        system_mean, system_p95 = _stats([s / 60 for s in self.in_system])
+        waiting_mean, waiting_p95 = stats([w / 60 for w in self.waits])
+        system_mean, system_p95 = stats([s / 60 for s in self.in_system])
         res.tasks = {
             "opened": tasks["opened"],
             "completed": tasks["completed"],
@@ -544,11 +653,13 @@ class _Sim:
         res.milestones = dict(sorted(self.count["milestones"].items()))
         res.messages = dict(sorted(self.count["messages"].items()))
         res.replies = dict(sorted(self.count["replies"].items()))
+        res.activity = dict(sorted(self.count["activity"].items()))
         res.unsupported = dict(sorted(self.count["unsupported"].items()))
         if self.keep:
             res.detail = {
                 cid: (c.snap.state, c.timeline or []) for cid, c in sorted(self.cases.items())
             }
+            res.inputs = {cid: c.inputs or [] for cid, c in sorted(self.cases.items())}
         return res
 
 

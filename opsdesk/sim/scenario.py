@@ -54,18 +54,87 @@ class ChannelBehaviour(_Node):
     mean_delay_minutes: float = Field(default=60.0, gt=0)
 
 
+def _shares(value: dict[Any, float]) -> dict[Any, float]:
+    if not value or any(v < 0 for v in value.values()) or sum(value.values()) <= 0:
+        raise ValueError("shares must be non-negative with a positive sum")
+    return value
+
+
+class TemplateBehaviour(_Node):
+    """How customers answer one template: the button they press (`payloads`),
+    instead of the channel's reply probability and an intent."""
+
+    reply_probability: float = Field(default=0.0, ge=0, le=1)
+    mean_delay_minutes: float = Field(default=60.0, gt=0)
+    payloads: dict[str, float] = {}  # button payload -> share; none: an intent as usual
+
+    @field_validator("payloads")
+    @classmethod
+    def _payload_shares(cls, value: dict[str, float]) -> dict[str, float]:
+        return _shares(value) if value else value
+
+
+class Uploads(_Node):
+    """Each document a new case still misses arrives with `probability`, after
+    an exponential delay (the customer uploading it, or staff on their behalf)."""
+
+    probability: float = Field(default=1.0, ge=0, le=1)
+    mean_delay_hours: float = Field(default=48.0, gt=0)
+
+
 class Customer(_Node):
     language: dict[str, float] = {"en": 1.0}  # shares
     channels: dict[Channel, ChannelBehaviour] = {}  # a channel not listed never replies
     intents: dict[Literal["confirm", "reject", "reschedule"], float] = {"confirm": 1.0}
+    templates: dict[str, TemplateBehaviour] = {}  # per template key, instead of the channel's
     documents: list[str] = []  # what every customer has already provided
+    uploads: Uploads | None = None  # None: missing documents never arrive
 
     @field_validator("language", "intents")
     @classmethod
     def _shares(cls, value: dict[str, float]) -> dict[str, float]:
-        if not value or any(v < 0 for v in value.values()) or sum(value.values()) <= 0:
-            raise ValueError("shares must be non-negative with a positive sum")
-        return value
+        return _shares(value)
+
+
+class Shift(_Node):
+    """When a group works, in the scenario's clock (`arrivals.timezone`)."""
+
+    days: list[int] = [0, 1, 2, 3, 4]  # 0 = Monday
+    start: dt.time = dt.time(9)
+    end: dt.time = dt.time(18)
+
+    @model_validator(mode="after")
+    def _sane(self) -> Shift:
+        if not self.days or any(not 0 <= d <= 6 for d in self.days):
+            raise ValueError("days: weekdays 0 (Monday) to 6, at least one")
+        if self.end <= self.start:
+            raise ValueError("end must be after start (no shifts across midnight)")
+        return self
+
+
+class TaskWork(_Node):
+    """What an agent does on a task besides working it for the handling time."""
+
+    # What the agent records: a value, or {value: share} drawn per task.
+    fields: dict[str, Any] = {}
+    open_first: list[str] = []  # manual tasks the agent opens before completing this one
+    # After completing it, a manual transition to one of these states by share
+    # ("" for none); refused transitions are counted.
+    then: dict[str, float] = {}
+
+    @field_validator("then")
+    @classmethod
+    def _then_shares(cls, value: dict[str, float]) -> dict[str, float]:
+        return _shares(value) if value else value
+
+
+class Visits(_Node):
+    """Booked visits of playbooks with `scheduling.field_work`: the technician
+    sets off `travel_minutes` before the start and finishes the work (or not)
+    after the work order's duration."""
+
+    travel_minutes: float = Field(default=30.0, ge=0)
+    completion_probability: float = Field(default=1.0, ge=0, le=1)
 
 
 class AgentGroup(_Node):
@@ -74,6 +143,7 @@ class AgentGroup(_Node):
     languages: list[str] = []
     service_types: list[str] = []
     capacity: int = Field(default=10, ge=1)
+    shift: Shift | None = None  # None: around the clock
 
 
 class Scenario(_Node):
@@ -88,6 +158,8 @@ class Scenario(_Node):
     order: dict[str, Any] | None = None
     agents: list[AgentGroup] = Field(min_length=1)
     handling: dict[str, float] = {"default": 30.0}  # task key or "default": mean minutes
+    work: dict[str, TaskWork] = {}  # per task key
+    visits: Visits = Visits()
     # "fixed" takes each mean as the exact time: deterministic runs for SLA checks.
     handling_distribution: Literal["exponential", "fixed"] = "exponential"
 

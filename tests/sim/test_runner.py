@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -161,13 +164,47 @@ def test_a_week_of_onboarding_runs_and_every_timeline_is_coherent() -> None:
     result = simulate(ONBOARDING, sc, keep_timelines=True)
     assert result.cases["arrived"] == len(result.detail) > 200
     # The intake task's quality checks need the manual follow-up task, which nobody
-    # opens in a simulation: every completion is refused, retried, then dropped.
+    # opens in this scenario: every completion is refused, retried, then dropped.
     assert result.tasks["completed"] == 0
     assert result.tasks["refused"] > 0
     assert result.tasks["dropped"] > 0
     assert result.milestones == {}
     for case_id, (state, timeline) in result.detail.items():
         _assert_coherent(case_id, state, timeline)
+
+
+def test_onboarding_closes_when_agents_open_the_follow_up_and_documents_arrive() -> None:
+    sc = scenario(
+        days=21,
+        arrivals={"per_hour": 1, "stop_after_days": 5},
+        fields={"service_type": {"immigration": 0.7, "insurance": 0.3}},
+        customer={"language": {"tr": 0.5, "en": 0.5}, "uploads": {"mean_delay_hours": 24}},
+        agents=[
+            {
+                "team": "Onboarding",
+                "count": 4,
+                "languages": ["tr", "en"],
+                "service_types": ["immigration", "insurance"],
+            }
+        ],
+        work={"intake": {"open_first": ["follow_up"]}},
+    )
+    result = simulate(ONBOARDING, sc, keep_timelines=True)
+    arrived = result.cases["arrived"]
+    assert arrived > 80
+    # Every document arrives (probability 1) within the 16 days left: all onboarded.
+    assert result.cases["by_final_state"] == {"onboarded": arrived}
+    assert result.activity["manual_tasks"] == arrived  # one follow-up each
+    assert result.tasks["refused"] == 0
+    received = sum(
+        1 for inputs in result.inputs.values() for _, kind, _ in inputs if kind == "document"
+    )
+    assert result.activity["documents_received"] == received > arrived
+    for case_id, (state, timeline) in result.detail.items():
+        _assert_coherent(case_id, state, timeline)
+        kinds = [kind for _, kind, _ in result.inputs[case_id]]
+        # The agent opened the follow-up before completing the intake.
+        assert kinds.index("open_task") < kinds.index("complete"), case_id
 
 
 def _assert_coherent(case_id: str, state: str | None, timeline: list[Any]) -> None:
@@ -182,6 +219,7 @@ def _assert_coherent(case_id: str, state: str | None, timeline: list[Any]) -> No
     assert current == state, case_id
     if ONBOARDING.states[state].final:
         entered = max(at for at, kind, _ in timeline if kind == "STATE_CHANGED")
+        assert timeline[-1][1] == "CASE_CLOSED"
         assert moments[-1] == entered, case_id  # nothing happens after the end
 
 
@@ -206,15 +244,131 @@ def test_when_every_customer_confirms_no_order_reaches_retention() -> None:
             channels={"WHATSAPP": {"reply_probability": 1, "mean_delay_minutes": 20}},
             intents={"confirm": 1},
         ),
+        keep_timelines=True,
     )
     arrived = result.cases["arrived"]
     assert "retention" not in result.cases["open_by_state"]
     assert result.milestones.get("not_responding", 0) == 0
     assert result.milestones["confirmed"] == arrived
     assert result.cadences["stopped"] == arrived
-    # Booking is not simulated: each confirmed order waits in scheduling, counted.
-    assert result.cases["open_by_state"] == {"scheduling": arrived}
-    assert result.unsupported["appointments"] == arrived
+    # 3 an hour for 5 days is far more than 4 slots of 3 visits a day: the slots
+    # of the 14-day horizon fill up, the rest wait in scheduling for a person.
+    booked = result.activity["appointment_booked"]
+    waiting = result.cases["open_by_state"]["scheduling"]
+    assert booked + waiting == arrived
+    assert result.activity["appointment_not_booked"] == waiting
+    _assert_no_slot_overbooked(result, capacity=3)
+
+
+def test_orders_run_to_the_survey_with_visits_retention_and_shifts() -> None:
+    sc = service_order_scenario(
+        channels={"WHATSAPP": {"reply_probability": 1, "mean_delay_minutes": 20}},
+        intents={"confirm": 0.8, "reject": 0.2},
+        templates={
+            # The survey's buttons; other messages (scheduled, on the way) get no answer.
+            "survey": {
+                "reply_probability": 1,
+                "mean_delay_minutes": 60,
+                "payloads": {"rating_5": 1},
+            },
+            "scheduled": {"reply_probability": 0},
+            "on_the_way": {"reply_probability": 0},
+            "completed": {"reply_probability": 0},
+            "survey_thanks": {"reply_probability": 0},
+        },
+    )
+    sc = Scenario.model_validate(
+        {
+            **sc.model_dump(),
+            "days": 30,
+            "arrivals": {"per_hour": 0.25, "stop_after_days": 5},
+            "work": {"retention_call": {"then": {"lost": 1.0}}},
+            "visits": {"travel_minutes": 30, "completion_probability": 1.0},
+        }
+    )
+    result = simulate(SERVICE_ORDER, sc, keep_timelines=True)
+    arrived = result.cases["arrived"]
+    assert arrived > 20
+    final = result.cases["by_final_state"]
+    # Confirmed orders are visited, surveyed and rated 5; rejected ones are lost.
+    assert final == {
+        "closed": result.milestones["confirmed"],
+        "lost": result.milestones["rejected"],
+    }
+    assert sum(final.values()) == arrived
+    assert result.activity["work_completed"] == result.milestones["confirmed"]
+    assert result.replies["rating_5"] == result.milestones["confirmed"]
+    assert result.tasks["opened"] == result.milestones["rejected"] + result.milestones["confirmed"]
+    for case_id, (state, timeline) in result.detail.items():
+        kinds = [kind for _, kind, _ in timeline]
+        if state == "closed":
+            booked = next(p for _, k, p in timeline if k == "APPOINTMENT_BOOKED")
+            start = dt.datetime.fromisoformat(booked["start"])
+            on_way = next(
+                at for at, k, p in timeline if k == "STATE_CHANGED" and p["to"] == "on_the_way"
+            )
+            surveyed = next(
+                at for at, k, p in timeline if k == "STATE_CHANGED" and p["to"] == "surveying"
+            )
+            # Sets off 30 minutes before the start, done 90 minutes after it.
+            assert on_way == start - dt.timedelta(minutes=30), case_id
+            assert surveyed == start + dt.timedelta(minutes=90), case_id
+            assert kinds.count("FIELD_SET") >= 1  # the rating
+    _assert_no_slot_overbooked(result, capacity=3)
+
+
+def _assert_no_slot_overbooked(result: Any, capacity: int) -> None:
+    per_start: Counter[str] = Counter()
+    for _, timeline in result.detail.values():
+        for _, kind, payload in timeline:
+            if kind == "APPOINTMENT_BOOKED":
+                per_start[payload["start"]] += 1
+            elif kind == "APPOINTMENT_CANCELLED":
+                per_start[payload["start"]] -= 1
+    assert per_start and max(per_start.values()) <= capacity
+
+
+def test_agents_pick_up_work_only_on_their_shift() -> None:
+    sc = scenario(
+        days=7,
+        arrivals={"per_hour": 3},  # around the clock: more than two agents' shifts can do
+        agents=[
+            {
+                "team": None,
+                "count": 2,
+                "shift": {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"},
+            }
+        ],
+        handling={"work": 20},
+        handling_distribution="fixed",
+    )
+    result = simulate(QUEUE, sc, keep_timelines=True)
+    zone = ZoneInfo("UTC")
+    picked = [
+        at - dt.timedelta(minutes=20)
+        for inputs in result.inputs.values()
+        for at, kind, _ in inputs
+        if kind == "complete"
+    ]
+    assert len(picked) > 100
+    for moment in picked:
+        local = moment.astimezone(zone)
+        assert local.weekday() < 5 and dt.time(9) <= local.time() < dt.time(18), moment
+    # The first shift is Monday 09:00 UTC: what arrived before it waited for it.
+    assert min(picked) == dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    # The nights' backlog keeps both busy from Tuesday on: 27 tasks of 20 minutes a day.
+    per_day = Counter(
+        (at.date().day, data["agent"])
+        for inputs in result.inputs.values()
+        for at, kind, data in inputs
+        if kind == "complete"
+    )
+    for day in (3, 4, 5, 6):
+        assert per_day[(day, "agt_pool_001")] == per_day[(day, "agt_pool_002")] == 27
+    # Utilisation is of the time on shift (5 days x 9 hours = 2,700 minutes).
+    for agent, share in result.utilisation.items():
+        done = sum(n for (_, who), n in per_day.items() if who == agent)
+        assert share == round(done * 20 / 2700, 4)
 
 
 # --- (e) service levels ---------------------------------------------------------------------
