@@ -48,7 +48,7 @@ class Result:
         c, t, q = self.cases, self.tasks, self.queue
         lines = [
             f"{self.days:g} simulated days, seed {self.seed}, {self.events} engine events",
-            f"cases: {c['arrived']} arrived, {c['closed']} closed "
+            f"cases: {c['arrived']} arrived, {c['opened']} opened, {c['closed']} closed "
             + _pairs(c["by_final_state"])
             + f"; open by state {_pairs(c['open_by_state'])}",
             f"tasks: {t['opened']} opened, {t['completed']} completed, {t['refused']} refused, "

@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from opsdesk.engine.decide import context_of, decide, playbook_calendar
+from opsdesk.engine.orders import assess
 from opsdesk.engine.slots import candidate_slots
 from opsdesk.engine.types import AgentInfo, Appointment, CaseSnapshot, Decision, Event
 from opsdesk.playbook.events import TIMER_EVENT_PREFIX
@@ -121,7 +122,7 @@ class _Sim:
         self.booked: Counter[tuple[str | None, dt.datetime]] = Counter()
         self.t = 0.0  # the loop's clock, for the free-slots port
         self.zone = ZoneInfo(sc.arrivals.timezone)
-        self.n_cases = self.n_tasks = 0
+        self.n_cases = self.n_opened = self.n_tasks = 0
         self.res = Result(days=sc.days, seed=sc.seed)
         self.count: dict[str, Counter[str]] = {
             k: Counter()
@@ -212,9 +213,12 @@ class _Sim:
             "personal_agent_id": None,
         }
         case_id = f"case_{n}"
-        order = None
+        order, team = None, None
         if self.sc.order is not None:
-            order = {"channel": "sim", "external_ref": f"SIM-{n}", **fields, **self.sc.order}
+            routed = self.order_of(n, fields, customer, t)
+            if routed is None:
+                return  # refused or waiting for manual routing: no case, as in the shell
+            order, team = routed
         snap = CaseSnapshot(
             id=case_id,
             number=f"{self.pb.case_prefix}-{self.moment(t).year}-{n:06d}",
@@ -225,8 +229,10 @@ class _Sim:
             order=order,
             candidates=lambda: self.infos,
             free_slots=self.free_slots,
+            team=team,
         )
         case = _Case(snap)
+        self.n_opened += 1
         if self.keep:
             case.timeline, case.inputs = [], []
             case.timeline.append((self.moment(t), "CASE_OPENED", {}))
@@ -241,6 +247,42 @@ class _Sim:
         self.run(case, Event("case.opened"), t)
         if self.sc.customer.uploads is not None and not case.closed:
             self.plan_uploads(case, t)
+
+    def order_of(
+        self, n: int, fields: dict[str, Any], customer: dict[str, Any], t: float
+    ) -> tuple[dict[str, Any], str] | None:
+        """The order as `opsdesk.orders.context.order_dict` has it, assessed as the
+        order intake does: zone, eligibility checks, routing to a team. None when
+        it is refused (handed back) or no rule routes it (the exceptions queue);
+        else the order and its team."""
+        assert self.sc.order is not None
+        order: dict[str, Any] = {
+            "id": f"ord_{n}",
+            "external_ref": f"SIM-{n}",
+            "channel": "sim",
+            "service_type": fields.get("service_type") or "",
+            "customer_type": fields.get("customer_type") or "",
+            "address": "",
+            "city": "",
+            "postcode": "",
+            "latitude": None,
+            "longitude": None,
+            "documents": [],
+            "notes": "",
+            **self.sc.order,
+        }
+        intake = assess(self.pb, order, customer, self.calendar.local_date(self.moment(t)))
+        if not intake.eligible:
+            self.count["activity"]["orders_ineligible"] += 1
+            self.count["unsupported"]["hand_backs"] += 1
+            return None
+        if intake.routing.team is None:
+            self.count["activity"]["orders_to_route_by_hand"] += 1
+            return None
+        order.update(zone=intake.zone or "", priority=intake.routing.priority)
+        # The playbook's own fields ride along, never replacing the order's columns.
+        order |= {k: v for k, v in fields.items() if k not in order}
+        return order, intake.routing.team
 
     def plan_uploads(self, case: _Case, t: float) -> None:
         """Each document the new case misses arrives, or not, by the scenario's odds."""
@@ -617,6 +659,7 @@ class _Sim:
         final = self.count["final"]
         res.cases = {
             "arrived": self.n_cases,
+            "opened": self.n_opened,
             "closed": sum(final.values()),
             "by_final_state": dict(sorted(final.items())),
             "open_by_state": dict(sorted(open_states.items())),

@@ -82,16 +82,27 @@ def scenario(**changes: Any) -> Scenario:
     return Scenario.model_validate({**base, **changes})
 
 
+# An eligible order on Istanbul's Asian side: routed to the Istanbul COBO team.
+KADIKOY_ORDER = {
+    "customer_type": "residential",
+    "city": "İstanbul",
+    "postcode": "34710",
+    "latitude": 40.98,
+    "longitude": 29.06,
+    "documents": [{"type": "id_card", "valid_until": "2030-01-01"}],
+}
+
+
 def service_order_scenario(**customer: Any) -> Scenario:
     return scenario(
         days=12,
         arrivals={"per_hour": 3, "stop_after_days": 5},
         fields={"service_type": {"fiber_install": 0.7, "modem_swap": 0.3}},
-        order={"customer_type": "residential"},
+        order=KADIKOY_ORDER,
         customer={"language": {"tr": 0.8, "en": 0.2}, **customer},
         agents=[
             {"team": "Retention", "count": 3, "languages": ["tr", "en"]},
-            {"team": None, "count": 2, "languages": ["tr", "en"]},
+            {"team": "Istanbul COBO", "count": 2, "languages": ["tr", "en"]},
         ],
     )
 
@@ -427,3 +438,25 @@ def test_the_summary_and_the_json_name_the_figures() -> None:
 def test_two_groups_of_one_team_are_numbered_on() -> None:
     sc = scenario(days=0.5, agents=[{"team": None, "count": 2}, {"team": None, "count": 1}])
     assert list(simulate(QUEUE, sc).utilisation) == ["agt_pool_001", "agt_pool_002", "agt_pool_003"]
+
+
+def test_orders_are_assessed_as_the_intake_does() -> None:
+    def run(**order: Any) -> Any:
+        sc = service_order_scenario()
+        return simulate(SERVICE_ORDER, Scenario.model_validate({**sc.model_dump(), "order": order}))
+
+    # No identity document: every order is refused and handed back, no case opens.
+    refused = run(**{**KADIKOY_ORDER, "documents": []})
+    arrived = refused.cases["arrived"]
+    assert arrived > 100
+    assert refused.cases["opened"] == 0
+    assert refused.activity == {"orders_ineligible": arrived}
+    assert refused.unsupported["hand_backs"] == arrived
+    # Outside every zone: eligible, but no rule routes it, so it waits for a person.
+    unrouted = run(**{**KADIKOY_ORDER, "latitude": 38.4, "longitude": 27.1, "postcode": "35000"})
+    assert unrouted.cases["opened"] == 0
+    assert unrouted.activity == {"orders_to_route_by_hand": arrived}
+    # In Kadıköy: every order opens a case for Istanbul COBO.
+    routed = run(**KADIKOY_ORDER)
+    assert routed.cases["opened"] == arrived
+    assert routed.events > arrived
