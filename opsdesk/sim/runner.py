@@ -33,7 +33,7 @@ from opsdesk.engine.types import AgentInfo, Appointment, CaseSnapshot, Decision,
 from opsdesk.playbook.events import TIMER_EVENT_PREFIX
 from opsdesk.playbook.model import Playbook, TeamAssignee
 from opsdesk.sim.result import Result, stats
-from opsdesk.sim.scenario import Scenario, Shift
+from opsdesk.sim.scenario import Scenario, ScenarioError, Shift
 from opsdesk.sim.shifts import next_start, on_shift, seconds_on_shift
 
 # A refused completion (quality checks) is retried this many times, then dropped.
@@ -45,6 +45,51 @@ BUTTON_INTENTS = frozenset({"confirm", "reject", "reschedule"})
 # Heap kinds; the order breaks no ties (seq does), it only names the event.
 ARRIVAL, TIMER, REPLY, DONE = "arrival", "timer", "reply", "done"
 SHIFT, UPLOAD, VISIT = "shift", "upload", "visit"
+
+
+def _task_fields(pb: Playbook, sc: Scenario) -> dict[str, dict[str, Any]]:
+    """What agents record on each task, as the task service requires it: the
+    scenario's values, else a choice field's choices in equal shares; free text
+    may stay empty. Raises ScenarioError for anything else, with its path."""
+    problems: list[str] = []
+    out: dict[str, dict[str, Any]] = {}
+    for key, work in sc.work.items():
+        if key not in pb.tasks:
+            problems.append(f"work.{key}: the playbook has no task {key!r}")
+            continue
+        for name in work.fields:
+            if name not in pb.tasks[key].fields:
+                problems.append(f"work.{key}.fields.{name}: the task does not ask for it")
+    for key, task in pb.tasks.items():
+        given = sc.work[key].fields if key in sc.work else {}
+        values: dict[str, Any] = {}
+        for name in task.fields:
+            spec = pb.fields[name]
+            if name in given:
+                values[name] = given[name]
+            elif spec.type == "choice":
+                values[name] = dict.fromkeys(spec.choices, 1.0)
+            elif spec.type != "text":
+                problems.append(
+                    f"work.{key}.fields.{name}: the task asks for this {spec.type}; "
+                    "give a value or {value: share}"
+                )
+        if values:
+            out[key] = values
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def family_name(n: int) -> str:
+    """Customer n's family name: letters only, so the profile checks pass as they
+    would for a real customer (a name with digits would be flagged)."""
+    letters = ""
+    while True:
+        n, digit = divmod(n, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+        if n == 0:
+            return "Sim" + letters
 
 
 @dataclass
@@ -119,6 +164,7 @@ class _Sim:
         self.waiting = 0
         self.final_states = {n for n, s in pb.states.items() if s.final}
         self.calendar = playbook_calendar(pb)
+        self.task_fields = _task_fields(pb, sc)
         self.booked: Counter[tuple[str | None, dt.datetime]] = Counter()
         self.t = 0.0  # the loop's clock, for the free-slots port
         self.zone = ZoneInfo(sc.arrivals.timezone)
@@ -201,8 +247,8 @@ class _Sim:
             "id": f"cus_{n}",
             "given_name": "Customer",
             "middle_name": "",
-            "family_name": str(n),
-            "full_name": f"Customer {n}",
+            "family_name": family_name(n),
+            "full_name": f"Customer {family_name(n)}",
             "language": self.draw(cust.language, self.arrival_rng),
             "phone": f"+90555{n:07d}",
             "whatsapp": True,
@@ -528,7 +574,7 @@ class _Sim:
             if key not in case.snap.tasks:
                 self.open_manual(agent, case, key, t)
         fields: dict[str, Any] = {}
-        for name, spec in work.fields.items() if work else ():
+        for name, spec in self.task_fields.get(task.key, {}).items():
             fields[name] = self.draw(spec) if isinstance(spec, dict) else spec
         self.record(
             case, t, "complete", {"key": task.key, "agent": agent.info.id, "fields": fields}

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 
 from opsdesk.playbook.loader import load, load_file
 from opsdesk.sim.runner import simulate
-from opsdesk.sim.scenario import Scenario
+from opsdesk.sim.scenario import Scenario, ScenarioError
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 ONBOARDING = load_file(PLAYBOOKS / "customer-onboarding.yaml")
@@ -460,3 +461,27 @@ def test_orders_are_assessed_as_the_intake_does() -> None:
     routed = run(**KADIKOY_ORDER)
     assert routed.cases["opened"] == arrived
     assert routed.events > arrived
+
+
+def test_what_agents_record_must_be_what_the_task_asks_for() -> None:
+    def problems(work: dict[str, Any]) -> list[str]:
+        sc = Scenario.model_validate({**service_order_scenario().model_dump(), "work": work})
+        with pytest.raises(ScenarioError) as caught:
+            simulate(SERVICE_ORDER, sc)
+        return caught.value.problems
+
+    assert problems({"retention_call": {"fields": {"rating": 5}}, "nope": {}}) == [
+        "work.retention_call.fields.rating: the task does not ask for it",
+        "work.nope: the playbook has no task 'nope'",
+    ]
+
+
+def test_a_choice_the_scenario_leaves_out_is_drawn_in_equal_shares() -> None:
+    result = simulate(SERVICE_ORDER, service_order_scenario(), keep_timelines=True)
+    causes = Counter(
+        data["fields"]["rejection_cause"]
+        for inputs in result.inputs.values()
+        for _, kind, data in inputs
+        if kind == "complete" and data["key"] == "retention_call"
+    )
+    assert set(causes) == set(SERVICE_ORDER.fields["rejection_cause"].choices)
