@@ -74,3 +74,14 @@ def test_an_unknown_timezone_is_a_problem() -> None:
     assert exc.value.problems == [
         "arrivals.timezone: Value error, unknown timezone 'Europe/Atlantis'; use an IANA name"
     ]
+
+
+def test_the_command_refuses_work_the_playbook_has_no_task_for(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(GOOD + "work: {nope: {}}\n", encoding="utf-8")
+    playbook = Path(__file__).resolve().parents[2] / "playbooks" / "customer-onboarding.yaml"
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="fix the problems"):
+        call_command("simulate", str(playbook), "--scenario", str(scenario), stdout=out, stderr=err)
+    assert "work.nope: the playbook has no task 'nope'" in err.getvalue()
+    assert out.getvalue() == ""  # no figures for a run that did not happen
