@@ -79,6 +79,12 @@ def metrics(result: Result) -> dict[str, float | None]:
     out["queue.max"] = result.queue["max"]
     out["utilisation.mean"] = sum(values) / len(values) if values else 0.0
     out["cases.closed"] = result.cases["closed"]
+    # How many cases reached each milestone (confirmed, not responding, ...).
+    for name, count in result.milestones.items():
+        out[f"milestone.{name}"] = count
+    # And how soon, in hours from arrival (none when no case reached it).
+    for name, hours in result.milestone_hours.items():
+        out[f"hours_to.{name}"] = hours
     return out
 
 
@@ -185,8 +191,15 @@ def compare(
     names: list[str] = []
     for ma, mb in per_run:
         names += [n for n in [*ma, *mb] if n not in names]
+    reached = sorted(n for n in names if n.startswith("milestone."))
+    for ma, mb in per_run:  # a milestone no case reached in a run: 0 cases, not unknown
+        for name in reached:
+            ma.setdefault(name, 0)
+            mb.setdefault(name, 0)
     slas = sorted(n for n in names if n.startswith("sla."))
-    ordered = slas + [n for n in names if not n.startswith("sla.")]
+    hours = sorted(n for n in names if n.startswith("hours_to."))
+    rest = [n for n in names if not n.startswith(("sla.", "milestone.", "hours_to."))]
+    ordered = slas + rest + reached + hours
     a, b = labels or (pb_a.key, pb_b.key)
     out = Comparison(a=a, b=b, runs=runs, seeds=seeds)
     for name in ordered:

@@ -23,6 +23,7 @@ tr:nth-child(even) { background: #f4f4f4; }
 .figure b { display: block; font-size: 1.4em; }
 .sig { font-weight: bold; }
 svg text { font-size: 12px; font-family: sans-serif; }
+pre { white-space: pre-wrap; }
 """
 
 
@@ -65,7 +66,7 @@ def _bars(items: list[tuple[str, float]], maximum: float = 1.0, percent: bool = 
     for i, (label, value) in enumerate(items):
         y = i * row_h + 3
         w = max(0.0, min(1.0, value / top)) * bar_w
-        shown = f"{value:.1%}" if percent else f"{value:g}"
+        shown = f"{value:.1%}" if percent else f"{value:.4g}"
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="{row_h - 6}" fill="#eee"/>'
@@ -162,6 +163,12 @@ def html_report(result: Result, title: str) -> str:
         _line(result.queue_hourly),
         "<h2>Utilisation per agent</h2>",
         _bars(list(result.utilisation.items())),
+        "<h2>Milestones (cases that reached each)</h2>",
+        _bars(
+            [(name, float(n)) for name, n in result.milestones.items()],
+            maximum=float(c["opened"] or 1),
+            percent=False,
+        ),
         "<h2>Summary</h2>",
         f"<pre>{escape(result.summary())}</pre>",
     ]
@@ -187,6 +194,11 @@ def html_comparison(comparison: Comparison, title: str = "Playbook comparison") 
                 attainment.append((f"{sla} (A)", m.mean_a))
             if m.mean_b is not None:
                 attainment.append((f"{sla} (B)", m.mean_b))
+    milestones: list[tuple[str, float]] = []
+    for m in cmp.metrics.values():
+        if m.name.startswith("milestone."):
+            name = m.name.removeprefix("milestone.")
+            milestones += [(f"{name} (A)", m.mean_a or 0.0), (f"{name} (B)", m.mean_b or 0.0)]
     body = [
         f"<p>A: <b>{escape(cmp.a)}</b>, B: <b>{escape(cmp.b)}</b>; "
         f"{cmp.runs} paired run(s), seeds {cmp.seeds[0]} to {cmp.seeds[-1]}. "
@@ -195,5 +207,7 @@ def html_comparison(comparison: Comparison, title: str = "Playbook comparison") 
         _table(["metric", "A", "B", "B-A", "95% CI", "significant"], rows, classes),
         "<h2>SLA attainment (mean over runs)</h2>",
         _bars(attainment),
+        "<h2>Milestones (mean cases per run)</h2>",
+        _bars(milestones, maximum=max((v for _, v in milestones), default=1.0), percent=False),
     ]
     return _page(title, body)

@@ -20,7 +20,9 @@ class Result:
     utilisation: dict[str, float] = field(default_factory=dict)
     slas: dict[str, dict[str, Any]] = field(default_factory=dict)
     cadences: dict[str, int] = field(default_factory=dict)
-    milestones: dict[str, int] = field(default_factory=dict)
+    milestones: dict[str, int] = field(default_factory=dict)  # cases that reached each
+    # Mean hours from a case's arrival to reaching each milestone.
+    milestone_hours: dict[str, float] = field(default_factory=dict)
     messages: dict[str, int] = field(default_factory=dict)
     replies: dict[str, int] = field(default_factory=dict)
     # Bookings, visits, documents, what agents did besides tasks.
@@ -71,6 +73,8 @@ class Result:
             )
         lines.append(f"cadences: {_pairs(self.cadences)}")
         lines.append(f"milestones: {_pairs(self.milestones)}")
+        if self.milestone_hours:
+            lines.append(f"  mean hours from arrival: {_pairs(self.milestone_hours)}")
         lines.append(f"messages: {_pairs(self.messages)}; replies: {_pairs(self.replies)}")
         if self.activity:
             lines.append(f"activity: {_pairs(self.activity)}")

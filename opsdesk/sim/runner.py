@@ -116,6 +116,7 @@ class _Agent:
 @dataclass
 class _Case:
     snap: CaseSnapshot
+    opened: float = 0.0
     timers: dict[str, float] = field(default_factory=dict)  # name -> due; heap entries may be stale
     closed: bool = False
     tasks: list[_Task] = field(default_factory=list)  # opened, for closing them with the case
@@ -187,6 +188,7 @@ class _Sim:
         self.waits: list[float] = []
         self.in_system: list[float] = []
         self.samples: list[int] = []
+        self.milestone_seconds: Counter[str] = Counter()
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -277,7 +279,7 @@ class _Sim:
             free_slots=self.free_slots,
             team=team,
         )
-        case = _Case(snap)
+        case = _Case(snap, opened=t)
         self.n_opened += 1
         if self.keep:
             case.timeline, case.inputs = [], []
@@ -393,8 +395,12 @@ class _Sim:
                 self.count["messages"][m.channel] += 1
                 self.maybe_reply(snap.id, m.channel, m.template, t)
         if d.milestones:
-            snap.milestones = snap.milestones | set(d.milestones)
-            self.count["milestones"].update(d.milestones)
+            # Counted the first time only: the shell keeps one row per case and milestone.
+            fresh = set(d.milestones) - snap.milestones
+            snap.milestones = snap.milestones | fresh
+            self.count["milestones"].update(fresh)
+            for name in fresh:
+                self.milestone_seconds[name] += t - case.opened
         if d.book is not None or d.cancel_appointment:
             self.book(case, d, t)
         for name, items in (
@@ -740,6 +746,10 @@ class _Sim:
         for name in ("started", "stopped", "finished"):
             res.cadences[name] = self.count["cadences"][name]
         res.milestones = dict(sorted(self.count["milestones"].items()))
+        res.milestone_hours = {
+            name: round(self.milestone_seconds[name] / HOUR / n, 4)
+            for name, n in sorted(self.count["milestones"].items())
+        }
         res.messages = dict(sorted(self.count["messages"].items()))
         res.replies = dict(sorted(self.count["replies"].items()))
         res.activity = dict(sorted(self.count["activity"].items()))

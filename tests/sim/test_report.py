@@ -137,3 +137,21 @@ def test_the_command_refuses_zero_runs(tmp_path: Path) -> None:
     a, sc = write(tmp_path, 60), write_scenario(tmp_path)
     with pytest.raises(CommandError, match="--runs"):
         call_command("simulate", str(a), scenario=str(sc), compare=str(a), runs=0)
+
+
+def test_reports_chart_the_milestones() -> None:
+    from tests.sim.test_runner import SERVICE_ORDER, service_order_scenario
+
+    sc = service_order_scenario(
+        channels={"WHATSAPP": {"reply_probability": 1, "mean_delay_minutes": 20}},
+        intents={"confirm": 1},
+    )
+    result = simulate(SERVICE_ORDER, sc)
+    confirmed = result.milestones["confirmed"]
+    text = "".join(parse(html_report(result, "orders")).text)
+    charts = text.split("Milestones (cases that reached each)", 1)[1].split("Summary", 1)[0]
+    assert f"confirmed{confirmed}" in charts
+    comparison = compare(SERVICE_ORDER, SERVICE_ORDER, sc, runs=2)
+    text = "".join(parse(html_comparison(comparison)).text)
+    assert "Milestones (mean cases per run)" in text
+    assert "confirmed (A)" in text and "confirmed (B)" in text

@@ -485,3 +485,43 @@ def test_a_choice_the_scenario_leaves_out_is_drawn_in_equal_shares() -> None:
         if kind == "complete" and data["key"] == "retention_call"
     )
     assert set(causes) == set(SERVICE_ORDER.fields["rejection_cause"].choices)
+
+
+def test_milestones_count_cases_once_with_the_mean_hours_to_reach_them() -> None:
+    pb = load(
+        """
+key: served
+version: 1
+title: Served twice over
+case_prefix: SRV
+languages: [en]
+default_language: en
+trigger: {events: [customer.created]}
+tasks:
+  work: {title: Work, assignee: unassigned}
+  more: {title: More, assignee: unassigned}
+states:
+  queued:
+    initial: true
+    on_enter: [open_task: work]
+    transitions:
+      - on: task.completed
+        when: "tasks.work == 'DONE' and tasks.more is not defined"
+        do: [milestone: served, open_task: more]
+      - {on: task.completed, when: "tasks.more == 'DONE'", to: done, do: [milestone: served]}
+  done: {final: true}
+"""
+    )
+    sc = scenario(
+        days=2,
+        arrivals={"per_hour": 1, "stop_after_days": 1},
+        agents=[{"team": None, "count": 100}],  # nobody waits
+        handling={"work": 45, "more": 15},
+        handling_distribution="fixed",
+    )
+    result = simulate(pb, sc)
+    arrived = result.cases["arrived"]
+    assert result.cases["closed"] == arrived > 10
+    # Reached twice by every case, counted once, at 45 minutes (the first time).
+    assert result.milestones == {"served": arrived}
+    assert result.milestone_hours == {"served": 0.75}
