@@ -85,3 +85,16 @@ def test_the_command_refuses_work_the_playbook_has_no_task_for(tmp_path: Path) -
         call_command("simulate", str(playbook), "--scenario", str(scenario), stdout=out, stderr=err)
     assert "work.nope: the playbook has no task 'nope'" in err.getvalue()
     assert out.getvalue() == ""  # no figures for a run that did not happen
+
+
+def test_the_documented_example_scenario_runs_the_service_order_playbook() -> None:
+    from opsdesk.playbook.loader import load_file
+    from opsdesk.sim.runner import simulate
+    from opsdesk.sim.scenario import load_scenario_file
+
+    root = Path(__file__).resolve().parents[2]
+    sc = load_scenario_file(root / "docs" / "examples" / "service-order-scenario.yaml")
+    result = simulate(load_file(root / "playbooks" / "service-order.yaml"), sc)
+    # docs/simulator.md quotes this run: every order closes within the 28 days.
+    assert (result.cases["arrived"], result.cases["closed"]) == (236, 236)
+    assert result.cases["by_final_state"] == {"closed": 169, "lost": 67}
