@@ -76,7 +76,7 @@ REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
 MIN_MINUTES = 0.01
 # Keys the history replaces in a manager's scenario, and within them what it does not
 # know (a scenario's stop_after_days, documents) and so keeps.
-REPLACED_ARRIVALS = ("per_hour", "by_hour", "timezone")
+REPLACED_ARRIVALS = ("per_hour", "by_hour", "csv", "timezone")
 REPLACED_CUSTOMER = ("language", "channels", "intents")
 
 
@@ -345,3 +345,25 @@ def _usual_order(ids: QuerySet[Any], n_cases: int) -> dict[str, Any] | None:
 
 def _minutes(value: float) -> float:
     return max(round(value, 2), MIN_MINUTES)
+
+
+def recorded_arrivals(
+    playbook: Playbook, *, since: dt.datetime, until: dt.datetime
+) -> tuple[list[tuple[dt.datetime, dict[str, Any]]], list[str]]:
+    """The cases of the playbook's key opened in [since, until), earliest first, as
+    (opened_at, the choice fields' current values), and those fields' names: the
+    rows `opsdesk.sim.recorded.write_arrivals` writes. HistoryError when none."""
+    columns = [name for name, spec in playbook.fields.items() if spec.type == "choice"]
+    cases = Case.objects.filter(
+        playbook__key=playbook.key, opened_at__gte=since, opened_at__lt=until
+    ).order_by("opened_at", "pk")
+    rows = [
+        (opened_at, {c: fields.get(c) for c in columns})
+        for opened_at, fields in cases.values_list("opened_at", "fields").iterator()
+    ]
+    if not rows:
+        raise HistoryError(
+            f"no {playbook.key!r} case was opened between {since:%Y-%m-%d %H:%M} and "
+            f"{until:%Y-%m-%d %H:%M} UTC: no arrivals to export"
+        )
+    return rows, columns

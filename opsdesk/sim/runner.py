@@ -23,6 +23,7 @@ import math
 import random
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from opsdesk.engine.slots import candidate_slots
 from opsdesk.engine.types import AgentInfo, Appointment, CaseSnapshot, Decision, Event
 from opsdesk.playbook.events import TIMER_EVENT_PREFIX
 from opsdesk.playbook.model import Playbook, TeamAssignee
+from opsdesk.sim.recorded import read_arrivals
 from opsdesk.sim.result import Result, stats
 from opsdesk.sim.scenario import Scenario, ScenarioError, Shift
 from opsdesk.sim.shifts import next_start, on_shift, seconds_on_shift
@@ -136,6 +138,14 @@ class _Sim:
         self.horizon = sc.days * 86400.0
         stop = sc.arrivals.stop_after_days
         self.arrivals_end = self.horizon if stop is None else min(self.horizon, stop * 86400.0)
+        # Recorded arrivals (a CSV): those within the run, with their own field values.
+        self.recorded: list[tuple[float, dict[str, str]]] = []
+        if sc.arrivals.csv is not None:
+            for moment, cells in read_arrivals(Path(sc.arrivals.csv)):
+                at = (moment - self.start).total_seconds()
+                if 0 <= at < self.arrivals_end:
+                    self.recorded.append((at, cells))
+        self.next_recorded = 0
         self.heap: list[tuple[float, int, str, Any]] = []
         self.seq = 0
         self.cases: dict[str, _Case] = {}
@@ -223,8 +233,13 @@ class _Sim:
         return (arr.by_hour or {}).get(local.weekday(), {}).get(local.hour, 0.0)
 
     def next_arrival(self, t: float) -> float | None:
-        """Piecewise-constant Poisson: the rate holds to the next hour, and an
-        exponential gap is memoryless, so crossing a boundary draws again there."""
+        """The next recorded arrival, or piecewise-constant Poisson: the rate holds
+        to the next hour, and an exponential gap is memoryless, so crossing a
+        boundary draws again there."""
+        if self.sc.arrivals.csv is not None:
+            if self.next_recorded >= len(self.recorded):
+                return None
+            return self.recorded[self.next_recorded][0]
         while t < self.arrivals_end:
             boundary = (math.floor(t / HOUR) + 1) * HOUR
             if self.sc.arrivals.per_hour is not None:
@@ -244,6 +259,10 @@ class _Sim:
         fields: dict[str, Any] = dict.fromkeys(self.pb.fields)
         for name, spec in self.sc.fields.items():
             fields[name] = self.draw(spec, self.arrival_rng) if isinstance(spec, dict) else spec
+        if self.sc.arrivals.csv is not None:
+            _, cells = self.recorded[self.next_recorded]
+            self.next_recorded += 1
+            fields.update({k: v for k, v in cells.items() if k in self.pb.fields})
         cust = self.sc.customer
         customer = {
             "id": f"cus_{n}",

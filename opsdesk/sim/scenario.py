@@ -19,10 +19,13 @@ class _Node(BaseModel):
 
 
 class Arrivals(_Node):
-    """Poisson arrivals: one rate all the time, or a rate per weekday and local hour."""
+    """Poisson arrivals (one rate all the time, or a rate per weekday and local
+    hour), or recorded ones: a CSV of real arrival times (`opsdesk.sim.recorded`)."""
 
     per_hour: float | None = Field(default=None, ge=0)
     by_hour: dict[int, dict[int, float]] | None = None
+    # A path; relative paths are read from the scenario file's folder.
+    csv: str | None = None
     timezone: str = "UTC"  # the clock `by_hour` is read in
     # Arrivals stop after this many days; the rest of the run drains the cases.
     stop_after_days: float | None = Field(default=None, gt=0)
@@ -38,8 +41,8 @@ class Arrivals(_Node):
 
     @model_validator(mode="after")
     def _one_of(self) -> Arrivals:
-        if (self.per_hour is None) == (self.by_hour is None):
-            raise ValueError("give exactly one of per_hour or by_hour")
+        if sum(x is not None for x in (self.per_hour, self.by_hour, self.csv)) != 1:
+            raise ValueError("give exactly one of per_hour, by_hour or csv")
         for day, hours in (self.by_hour or {}).items():
             if not 0 <= day <= 6:
                 raise ValueError(f"by_hour: weekday {day} is not 0 (Monday) to 6")
@@ -206,4 +209,16 @@ def load_scenario(text: str) -> Scenario:
 
 
 def load_scenario_file(path: str | Path) -> Scenario:
-    return load_scenario(Path(path).read_text(encoding="utf-8"))
+    path = Path(path)
+    scenario = load_scenario(path.read_text(encoding="utf-8"))
+    return with_csv_beside(scenario, path.parent)
+
+
+def with_csv_beside(scenario: Scenario, folder: Path) -> Scenario:
+    """The scenario with a relative `arrivals.csv` read from `folder` (the
+    scenario file's), as a person writing the file means it."""
+    csv = scenario.arrivals.csv
+    if csv is None or Path(csv).is_absolute():
+        return scenario
+    arrivals = scenario.arrivals.model_copy(update={"csv": str(folder / csv)})
+    return scenario.model_copy(update={"arrivals": arrivals})

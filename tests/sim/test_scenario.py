@@ -39,7 +39,7 @@ def test_every_problem_is_listed_with_its_path() -> None:
         load_scenario(text + "colour: blue\n")
     assert exc.value.problems == [
         "start: Value error, start must carry a timezone, e.g. 2026-11-02T09:00:00+03:00",
-        "arrivals: Value error, give exactly one of per_hour or by_hour",
+        "arrivals: Value error, give exactly one of per_hour, by_hour or csv",
         "colour: Extra inputs are not permitted",
     ]
 

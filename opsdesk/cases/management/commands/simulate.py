@@ -19,10 +19,17 @@ from opsdesk.engine.decide import playbook_calendar
 from opsdesk.playbook.loader import PlaybookError, load
 from opsdesk.playbook.model import Playbook
 from opsdesk.sim.compare import compare
-from opsdesk.sim.history import HistoryError, calibrate, history_figures, scenario_from_history
+from opsdesk.sim.history import (
+    HistoryError,
+    calibrate,
+    history_figures,
+    recorded_arrivals,
+    scenario_from_history,
+)
+from opsdesk.sim.recorded import write_arrivals
 from opsdesk.sim.report import html_comparison, html_report
 from opsdesk.sim.runner import simulate
-from opsdesk.sim.scenario import Scenario, ScenarioError, load_scenario
+from opsdesk.sim.scenario import Scenario, ScenarioError, load_scenario, with_csv_beside
 
 DEFAULT_TIMEZONE = "Europe/Istanbul"  # as for replies, when the playbook has no calendar zone
 
@@ -52,6 +59,13 @@ class Command(BaseCommand):
             metavar="OUT",
             help="with --from-history: also write the calibrated scenario as YAML",
         )
+        parser.add_argument(
+            "--export-arrivals",
+            type=Path,
+            metavar="CSV",
+            help="write the arrival times (and choice fields) of the last --history-days "
+            "days as a CSV for a scenario's arrivals.csv, and stop",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         parser.add_argument("--html", type=Path, help="also write a self-contained HTML report")
         parser.add_argument(
@@ -70,12 +84,15 @@ class Command(BaseCommand):
         from_history = bool(options["from_history"])
         if int(options["runs"]) < 1:
             raise CommandError("--runs must be at least 1")
+        if int(options["history_days"]) < 1:
+            raise CommandError("--history-days must be at least 1")
+        if options.get("export_arrivals") is not None:
+            self._export(pb_path, Path(options["export_arrivals"]), int(options["history_days"]))
+            return
         if sc_path is None and not from_history:
             raise CommandError("give --scenario, or --from-history to calibrate one")
         if out_path is not None and not from_history:
             raise CommandError("--write-scenario writes a calibrated scenario: add --from-history")
-        if from_history and int(options["history_days"]) < 1:
-            raise CommandError("--history-days must be at least 1")
         failed = False
         playbooks = []
         for path in [pb_path] + ([other_path] if other_path is not None else []):
@@ -91,7 +108,8 @@ class Command(BaseCommand):
         if sc_path is not None:
             sc_text = _read(sc_path)
             try:
-                scenario = load_scenario(sc_text)
+                # A relative arrivals.csv is read beside the scenario file.
+                scenario = with_csv_beside(load_scenario(sc_text), sc_path.parent)
             except ScenarioError as exc:
                 failed = True
                 self.stderr.write(f"{sc_path}: {len(exc.problems)} problem(s)")
@@ -145,6 +163,23 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.to_dict(), indent=2, sort_keys=True))
         else:
             self.stdout.write(result.summary())
+
+    def _export(self, pb_path: Path, out: Path, days: int) -> None:
+        try:
+            pb = load(_read(pb_path))
+        except PlaybookError as exc:
+            for problem in exc.problems:
+                self.stderr.write(f"  {problem}")
+            raise CommandError(f"{pb_path}: {len(exc.problems)} problem(s)") from None
+        until = clock.now()
+        try:
+            rows, columns = recorded_arrivals(
+                pb, since=until - dt.timedelta(days=days), until=until
+            )
+        except HistoryError as exc:
+            raise CommandError(str(exc)) from None
+        _write(out, write_arrivals(rows, columns))
+        self.stdout.write(f"{len(rows)} arrivals of {pb.key} written to {out}")
 
     def _calibrated(
         self, pb: Playbook, base_text: str | None, options: dict[str, Any], out: Path | None
