@@ -573,7 +573,15 @@ class _Sim:
     def work(self, agent: _Agent, task: _Task, t: float) -> None:
         agent.task, agent.busy_since = task, t
         mean = self.sc.mean_handling(task.key) * 60
-        handling = mean if self.sc.handling_distribution == "fixed" else self.expo(mean)
+        kind = self.sc.handling_distribution
+        if kind == "fixed":
+            handling = mean
+        elif kind == "lognormal":
+            # The lognormal with this mean: sigma^2 = ln(1 + cv^2), mu = ln(mean) - sigma^2 / 2.
+            sigma2 = math.log1p(self.sc.handling_cv**2)
+            handling = self.rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+        else:
+            handling = self.expo(mean)
         self.push(t + handling, DONE, agent.info.id)
 
     def done(self, agent: _Agent, t: float) -> None:

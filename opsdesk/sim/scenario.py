@@ -163,8 +163,11 @@ class Scenario(_Node):
     handling: dict[str, float] = {"default": 30.0}  # task key or "default": mean minutes
     work: dict[str, TaskWork] = {}  # per task key
     visits: Visits = Visits()
-    # "fixed" takes each mean as the exact time: deterministic runs for SLA checks.
-    handling_distribution: Literal["exponential", "fixed"] = "exponential"
+    # "fixed" takes each mean as the exact time: deterministic runs for SLA checks;
+    # "lognormal" has the mean and `handling_cv` (standard deviation / mean), the
+    # long right tail real handling times have.
+    handling_distribution: Literal["exponential", "fixed", "lognormal"] = "exponential"
+    handling_cv: float = Field(default=1.0, gt=0)
 
     @field_validator("start")
     @classmethod

@@ -525,3 +525,24 @@ states:
     # Reached twice by every case, counted once, at 45 minutes (the first time).
     assert result.milestones == {"served": arrived}
     assert result.milestone_hours == {"served": 0.75}
+
+
+def test_lognormal_handling_keeps_the_mean_with_the_given_spread() -> None:
+    sc = scenario(
+        days=30,
+        arrivals={"per_hour": 4, "stop_after_days": 28},
+        agents=[{"team": None, "count": 100}],  # nobody waits: time in system = handling
+        handling={"work": 45},
+        handling_distribution="lognormal",
+        handling_cv=0.5,
+    )
+    result = simulate(QUEUE, sc)
+    assert result.tasks["completed"] > 2500
+    assert result.tasks["waiting_mean"] == 0.0
+    # Mean 45 minutes (within 2%). With cv 0.5, sigma = sqrt(ln 1.25) = 0.4724 and the
+    # p95 is mean x exp(1.6449 sigma - sigma^2 / 2) = 87.5 minutes (within 4%).
+    assert abs(result.tasks["system_mean"] - 45) < 0.9
+    assert abs(result.tasks["system_p95"] - 87.5) < 3.5
+    exponential = simulate(QUEUE, sc.model_copy(update={"handling_distribution": "exponential"}))
+    # An exponential's p95 is ln(20) = 3.0 x its mean: the cv is what differs.
+    assert abs(exponential.tasks["system_p95"] - 45 * math.log(20)) < 6
