@@ -77,8 +77,8 @@ def _bars(items: list[tuple[str, float]], maximum: float = 1.0, percent: bool = 
     return "".join(parts)
 
 
-def _line(series: list[int], x_label: str = "hour") -> str:
-    """A line chart of an hourly series, with its maximum marked on the y axis."""
+def _line(series: list[int] | list[float], x_label: str = "hour") -> str:
+    """A line chart of an hourly (or daily) series, its maximum marked on the y axis."""
     if not series:
         return "<p>no samples</p>"
     width, height, left, bottom = 640, 200, 40, 24
@@ -93,7 +93,7 @@ def _line(series: list[int], x_label: str = "hour") -> str:
         f'<line x1="{left}" y1="10" x2="{left}" y2="{10 + plot_h}" stroke="#888"/>'
         f'<line x1="{left}" y1="{10 + plot_h}" x2="{left + plot_w}" y2="{10 + plot_h}" '
         'stroke="#888"/>'
-        f'<text x="{left - 4}" y="16" text-anchor="end">{top}</text>'
+        f'<text x="{left - 4}" y="16" text-anchor="end">{top:g}</text>'
         f'<text x="{left - 4}" y="{10 + plot_h}" text-anchor="end">0</text>'
         f'<text x="{left + plot_w}" y="{height - 6}" text-anchor="end">'
         f"{escape(x_label)} {len(series) - 1}</text>"
@@ -161,6 +161,8 @@ def html_report(result: Result, title: str) -> str:
         else "",
         "<h2>Waiting tasks, hourly</h2>",
         _line(result.queue_hourly),
+        "<h2>Task waiting time per day (mean minutes from opening to pick-up)</h2>",
+        _line(result.waiting_daily, x_label="day"),
         "<h2>Utilisation per agent</h2>",
         _bars(list(result.utilisation.items())),
         "<h2>Milestones (cases that reached each)</h2>",

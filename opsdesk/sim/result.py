@@ -30,6 +30,8 @@ class Result:
     unsupported: dict[str, int] = field(default_factory=dict)
     # The waiting-task count sampled at the start of every simulated hour.
     queue_hourly: list[int] = field(default_factory=list)
+    # The mean wait (minutes) of the tasks picked up on each simulated day (0: none).
+    waiting_daily: list[float] = field(default_factory=list)
     # Per case (state, timeline of (moment, type, payload)), only with keep_timelines.
     detail: dict[str, tuple[str | None, list[tuple[dt.datetime, str, dict[str, Any]]]]] = field(
         default_factory=dict, repr=False

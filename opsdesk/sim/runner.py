@@ -199,6 +199,8 @@ class _Sim:
         self.in_system: list[float] = []
         self.samples: list[int] = []
         self.milestone_seconds: Counter[str] = Counter()
+        self.daily_waits: Counter[int] = Counter()
+        self.daily_picks: Counter[int] = Counter()
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -567,6 +569,8 @@ class _Sim:
                 self.waiting -= 1
                 task.picked = t
                 self.waits.append(t - task.opened)
+                self.daily_waits[int(t // 86400)] += t - task.opened
+                self.daily_picks[int(t // 86400)] += 1
                 self.work(agent, task, t)
                 return
 
@@ -761,6 +765,10 @@ class _Sim:
         samples = self.samples or [0]
         res.queue = {"max": max(samples), "mean": round(sum(samples) / len(samples), 4)}
         res.queue_hourly = list(self.samples)
+        res.waiting_daily = [
+            round(self.daily_waits[d] / 60 / self.daily_picks[d], 2) if self.daily_picks[d] else 0.0
+            for d in range(math.ceil(self.sc.days))
+        ]
         for name, counts in sorted(self.slas.items()):
             met, breached = counts["met"], counts["breached"]
             res.slas[name] = {

@@ -368,6 +368,11 @@ def test_agents_pick_up_work_only_on_their_shift() -> None:
         assert local.weekday() < 5 and dt.time(9) <= local.time() < dt.time(18), moment
     # The first shift is Monday 09:00 UTC: what arrived before it waited for it.
     assert min(picked) == dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    # Nothing is picked up at the weekend (days 5 and 6: Saturday and Sunday); on
+    # weekdays the night's arrivals wait for 09:00.
+    daily = result.waiting_daily
+    assert len(daily) == 7 and daily[5] == daily[6] == 0.0
+    assert all(minutes > 60 for minutes in daily[:5])
     # The nights' backlog keeps both busy from Tuesday on: 27 tasks of 20 minutes a day.
     per_day = Counter(
         (at.date().day, data["agent"])
