@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from opsdesk.engine.calendar import BusinessCalendar
@@ -80,13 +81,25 @@ class Appointment:
     end: dt.datetime
 
     def as_context(self, calendar: BusinessCalendar) -> dict[str, Any]:
-        start, end = calendar.to_local(self.start), calendar.to_local(self.end)
-        return {
-            "start": start,
-            "end": end,
-            "date": start.date().isoformat(),
-            "time": f"{start:%H:%M}–{end:%H:%M}",
-        }
+        # Every decision on a booked case builds it: cached (both are frozen),
+        # and a copy, so a caller may change its own.
+        try:
+            return dict(_cached_appointment_context(self, calendar))
+        except TypeError:  # a calendar built by hand with lists is not hashable: no cache
+            return _appointment_context(self, calendar)
+
+
+def _appointment_context(appointment: Appointment, calendar: BusinessCalendar) -> dict[str, Any]:
+    start, end = calendar.to_local(appointment.start), calendar.to_local(appointment.end)
+    return {
+        "start": start,
+        "end": end,
+        "date": start.date().isoformat(),
+        "time": f"{start:%H:%M}–{end:%H:%M}",
+    }
+
+
+_cached_appointment_context = lru_cache(maxsize=1024)(_appointment_context)
 
 
 @dataclass(frozen=True)
