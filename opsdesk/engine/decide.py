@@ -71,8 +71,14 @@ class EngineError(RuntimeError):
     """A playbook that passed its checks still failed at run time (e.g. a loop)."""
 
 
-def decide(pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime) -> Decision:
-    return _Run(pb, snap, event, now).run()
+def decide(
+    pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime, *, texts: bool = True
+) -> Decision:
+    """What the event does to the case. `texts=False` leaves the texts nobody
+    reads in a simulation empty (message bodies, subjects, WhatsApp parameters,
+    task titles and descriptions): rendering them was a third of a simulated
+    year, and no guard, timer or timeline row depends on them."""
+    return _Run(pb, snap, event, now, texts).run()
 
 
 def context_of(pb: Playbook, snap: CaseSnapshot, now: dt.datetime) -> dict[str, Any]:
@@ -117,8 +123,11 @@ def due_after(duration: Duration, now: dt.datetime, calendar: BusinessCalendar) 
 class _Run:
     """One decision in the making: a working copy of the case that actions update."""
 
-    def __init__(self, pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime):
+    def __init__(
+        self, pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime, texts: bool = True
+    ):
         self.pb, self.snap, self.event, self.now = pb, snap, event, now
+        self.texts = texts
         self.d = Decision(state_from=snap.state)
         self.state = snap.state
         self.agent = snap.agent
@@ -638,19 +647,20 @@ class _Run:
                 return self.refuse(f"cannot send {key!r}: {reason}")
             self.note("MESSAGE_NOT_SENT", template=key, reason=reason)
             return True
-        lang, ctx = self.language(), self.context()
+        lang = self.language()
+        texts, ctx = self.texts, self.context() if self.texts else {}
         message = MessageToSend(
             template=key,
             channel=channel,
             to=self.channel_address(channel, has_ref),
             language=lang,
-            body=render(tpl.text[lang], ctx),
+            body=render(tpl.text[lang], ctx) if texts else "",
             subject=render(tpl.subject[lang], ctx)
-            if channel == "EMAIL" and lang in tpl.subject
+            if texts and channel == "EMAIL" and lang in tpl.subject
             else "",
             whatsapp_template=tpl.whatsapp.name if tpl.whatsapp and channel == "WHATSAPP" else "",
             whatsapp_params=tuple(render(p, ctx) for p in tpl.whatsapp.params)
-            if tpl.whatsapp and channel == "WHATSAPP"
+            if texts and tpl.whatsapp and channel == "WHATSAPP"
             else (),
             whatsapp_buttons=tuple(tpl.whatsapp.buttons)
             if tpl.whatsapp and channel == "WHATSAPP"
@@ -679,7 +689,7 @@ class _Run:
     def open_task(self, key: str) -> None:
         if self.tasks.get(key) == "OPEN":
             return  # one open task per playbook task key
-        spec, ctx = self.pb.tasks[key], self.context()
+        spec = self.pb.tasks[key]
         priority = spec.priority
         for rule in spec.raise_priority:
             if self.holds(rule.when) and PRIORITY_ORDER[rule.to] > PRIORITY_ORDER[priority]:
@@ -691,8 +701,8 @@ class _Run:
         calendar = (assignee.calendar if assignee else None) or self.calendar
         task = TaskToOpen(
             key=key,
-            title=render(spec.title, ctx),
-            description=render(spec.description, ctx),
+            title=render(spec.title, self.context()) if self.texts else "",
+            description=render(spec.description, self.context()) if self.texts else "",
             priority=priority,
             due_at=due_after(spec.due, self.now, calendar) if spec.due else None,
             assignee_id=assignee.id if assignee else None,

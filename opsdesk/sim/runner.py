@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import heapq
+import json
 import math
 import random
 from collections import Counter, deque
@@ -28,10 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from opsdesk.engine.decide import context_of, decide, playbook_calendar
-from opsdesk.engine.orders import assess
+from opsdesk.engine.orders import Intake, assess
 from opsdesk.engine.slots import candidate_slots
 from opsdesk.engine.types import AgentInfo, Appointment, CaseSnapshot, Decision, Event
 from opsdesk.playbook.events import TIMER_EVENT_PREFIX
+from opsdesk.playbook.expressions import names_in, unknown_names
 from opsdesk.playbook.model import Playbook, TeamAssignee
 from opsdesk.sim.recorded import read_arrivals
 from opsdesk.sim.result import Result, stats
@@ -47,6 +49,15 @@ BUTTON_INTENTS = frozenset({"confirm", "reject", "reschedule"})
 # Heap kinds; the order breaks no ties (seq does), it only names the event.
 ARRIVAL, TIMER, REPLY, DONE = "arrival", "timer", "reply", "done"
 SHIFT, UPLOAD, VISIT = "shift", "upload", "visit"
+
+
+def _intake_reads_customer(pb: Playbook) -> bool:
+    """Whether the order intake's checks, their messages or the routing read `customer`."""
+    guards = [c.when for c in pb.eligibility] + [r.when for r in pb.classification]
+    if any("customer" in names_in(g) for g in guards):
+        return True
+    messages = [c.message for c in pb.eligibility]
+    return any("customer" in unknown_names(m, (), expression=False) for m in messages)
 
 
 def _task_fields(pb: Playbook, sc: Scenario) -> dict[str, dict[str, Any]]:
@@ -176,6 +187,8 @@ class _Sim:
         self.final_states = {n for n, s in pb.states.items() if s.final}
         self.calendar = playbook_calendar(pb)
         self.task_fields = _task_fields(pb, sc)
+        self.assessed: dict[tuple[str, str, dt.date], Intake] = {}
+        self.intake_reads_customer = _intake_reads_customer(pb)
         self.booked: Counter[tuple[str | None, dt.datetime]] = Counter()
         self.t = 0.0  # the loop's clock, for the free-slots port
         self.zone = ZoneInfo(sc.arrivals.timezone)
@@ -340,7 +353,21 @@ class _Sim:
             "notes": "",
             **self.sc.order,
         }
-        intake = assess(self.pb, order, customer, self.calendar.local_date(self.moment(t)))
+        today = self.calendar.local_date(self.moment(t))
+        # Arrivals differ in ids and names, rarely in what intake reads: one
+        # assessment per distinct order (and customer, if the rules read it) and day.
+        key = (
+            json.dumps(
+                {k: v for k, v in order.items() if k not in ("id", "external_ref")},
+                sort_keys=True,
+                default=str,
+            ),
+            json.dumps(customer, sort_keys=True) if self.intake_reads_customer else "",
+            today,
+        )
+        intake = self.assessed.get(key)
+        if intake is None:
+            intake = self.assessed[key] = assess(self.pb, order, customer, today)
         if not intake.eligible:
             self.count["activity"]["orders_ineligible"] += 1
             self.count["unsupported"]["hand_backs"] += 1
@@ -371,7 +398,8 @@ class _Sim:
 
     def run(self, case: _Case, event: Event, t: float) -> Decision:
         self.t = t
-        d = decide(self.pb, case.snap, event, self.moment(t))
+        # Texts (message bodies, task titles) are never read here: not rendered.
+        d = decide(self.pb, case.snap, event, self.moment(t), texts=False)
         self.res.events += 1
         if not d.refused:
             self.apply(case, d, t)

@@ -246,3 +246,28 @@ def test_email_messages_carry_the_subject_in_the_customers_language() -> None:
         "mehmet@example.com",
         "Sonraki adımlar",
     )
+
+
+def test_without_texts_the_decision_is_the_same_but_for_the_texts() -> None:
+    snap = snapshot()
+    full = decide(PLAYBOOK, snap, Event("case.opened"), WED)
+    bare = decide(PLAYBOOK, snap, Event("case.opened"), WED, texts=False)
+    assert full.messages and full.tasks_to_open  # there are texts to leave out
+    assert all(
+        m.body and not (b.body or b.subject or b.whatsapp_params)
+        for m, b in zip(full.messages, bare.messages, strict=True)
+    )
+    assert all(
+        t.title and not (b.title or b.description)
+        for t, b in zip(full.tasks_to_open, bare.tasks_to_open, strict=True)
+    )
+    blank = dataclasses.replace(
+        full,
+        messages=[
+            dataclasses.replace(m, body="", subject="", whatsapp_params=()) for m in full.messages
+        ],
+        tasks_to_open=[
+            dataclasses.replace(t, title="", description="") for t in full.tasks_to_open
+        ],
+    )
+    assert bare == blank
