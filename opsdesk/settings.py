@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from opsdesk.common.logcontext import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("OPSDESK_VAR_DIR", PROJECT_DIR / "var"))
@@ -66,6 +68,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id reaches every log line, the metrics time everything.
+    "opsdesk.runtime.middleware.RequestIdMiddleware",
+    "opsdesk.runtime.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,6 +106,11 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'opsdesk.sqlite3'}")
     )
 }
+# PostgreSQL connections: kept open by each process for OPSDESK_DB_CONN_MAX_AGE
+# seconds, or, with OPSDESK_DB_POOL_SIZE > 0, taken from a psycopg pool of at most that
+# many connections per process (Django's pool, which needs CONN_MAX_AGE 0).
+OPSDESK_DB_CONN_MAX_AGE = int(os.environ.get("OPSDESK_DB_CONN_MAX_AGE", "60"))
+OPSDESK_DB_POOL_SIZE = int(os.environ.get("OPSDESK_DB_POOL_SIZE", "0"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so web and worker queue for it
     # instead of failing with "database is locked" mid-transaction.
@@ -109,9 +119,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif OPSDESK_DB_POOL_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": OPSDESK_DB_POOL_SIZE,
+        "timeout": 10,  # seconds a request waits for a free connection, then fails
+    }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    # dj_database_url sets CONN_MAX_AGE (to 0) itself, so assign, not setdefault.
+    DATABASES["default"]["CONN_MAX_AGE"] = OPSDESK_DB_CONN_MAX_AGE
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if _env_bool("OPSDESK_DB_TRANSACTION_POOLER", False):
+    # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction:
+    # .iterator() reads through client-side cursors instead of server-side ones.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -204,9 +226,10 @@ OPSDESK_WORKER_BATCH = int(os.environ.get("OPSDESK_WORKER_BATCH", "50"))
 OPSDESK_SEND_LEASE_SECONDS = int(os.environ.get("OPSDESK_SEND_LEASE_SECONDS", "120"))
 OPSDESK_MAX_SEND_ATTEMPTS = int(os.environ.get("OPSDESK_MAX_SEND_ATTEMPTS", "8"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("OPSDESK_LOG_LEVEL", "INFO")},
-}
+# Operations. /metrics answers requests from loopback, or with this bearer token
+# (empty: loopback only).
+OPSDESK_METRICS_TOKEN = os.environ.get("OPSDESK_METRICS_TOKEN", "")
+# "text" (default) or "json": one JSON object a line, with request_id and case_id.
+OPSDESK_LOG_FORMAT = os.environ.get("OPSDESK_LOG_FORMAT", "text").strip().lower()
+
+LOGGING = logging_config(OPSDESK_LOG_FORMAT, os.environ.get("OPSDESK_LOG_LEVEL", "INFO"))

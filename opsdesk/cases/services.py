@@ -8,7 +8,7 @@ transaction. Messages leave only after commit, through the worker.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from opsdesk.cases.snapshot import build_snapshot, profile_issues
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.common.logcontext import case_context
 from opsdesk.customers.models import Customer, Order
 from opsdesk.engine.decide import decide, playbook_calendar
 from opsdesk.engine.types import CaseSnapshot, Decision, Event
@@ -145,34 +146,55 @@ def decide_and_apply(
 ) -> tuple[Decision, Applied]:
     """Ask the engine about `event` and write its decision. The caller holds the
     case lock inside a transaction; raises Refused, in which case nothing is written."""
-    pb = playbook_of(case.playbook)
-    snapshot = snapshot or build_snapshot(case, pb)
-    decision = decide(pb, snapshot, event, now)
-    if decision.refused:
-        raise Refused(decision.refused)
-    return decision, apply_decision(case, pb, decision, actor, now, snapshot.timers, first_timeline)
+    with case_context(case.pk):  # log lines from here on name the case
+        pb = playbook_of(case.playbook)
+        snapshot = snapshot or build_snapshot(case, pb)
+        decision = decide(pb, snapshot, event, now)
+        if decision.refused:
+            raise Refused(decision.refused)
+        applied = apply_decision(case, pb, decision, actor, now, snapshot.timers, first_timeline)
+        return decision, applied
 
 
-def cases_for_update() -> QuerySet[Case]:
-    """Cases with what a snapshot needs, their rows locked until the end of the
-    transaction (PostgreSQL); on SQLite the IMMEDIATE transaction already holds
-    the database's write lock. The playbook's YAML `source` is not read: the
-    parsed playbook is cached by (pk, sha256), and a miss reads it then."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("customer", "playbook", "team", "agent__calendar", "agent__team__calendar")
-        .defer("playbook__source")
+def _with_relations() -> QuerySet[Case]:
+    """Cases with what a snapshot needs. The playbook's YAML `source` is not read:
+    the parsed playbook is cached by (pk, sha256), and a miss reads it then."""
+    return Case.objects.select_related(
+        "customer", "playbook", "team", "agent__calendar", "agent__team__calendar"
+    ).defer("playbook__source")
+
+
+def lock_cases(case_ids: Iterable[str]) -> list[Case]:
+    """The cases, in id order (so two workers cannot deadlock), their rows locked
+    until the end of the transaction (PostgreSQL; on SQLite the IMMEDIATE
+    transaction already holds the database's write lock).
+
+    Locked first, read after: a `SELECT ... FOR UPDATE OF case` that waited for
+    another transaction returns the case's new row but the joined rows of the
+    old one (PostgreSQL rechecks the join and null-extends it), so a case whose
+    team or agent changed meanwhile came back with `team_id` set and `team`
+    None. Reading after the lock has been granted sees the committed row and
+    its relations."""
+    ids = list(
+        Case.objects.select_for_update()
+        .filter(pk__in=list(case_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    return list(_with_relations().filter(pk__in=ids).order_by("pk"))
 
 
 def lock_case(case_id: str) -> Case:
-    """The case row, locked until the end of the transaction."""
-    return cases_for_update().get(pk=case_id)
+    """The case row, locked until the end of the transaction (see `lock_cases`)."""
+    locked = lock_cases([case_id])
+    if not locked:
+        raise Case.DoesNotExist(f"no case {case_id}")
+    return locked[0]
 
 
 def dispatch(case_id: str, event: Event, actor: Actor) -> tuple[Decision, Applied]:
     """Run one event through the engine on a locked case. Raises Refused."""
-    with transaction.atomic():
+    with transaction.atomic(), case_context(case_id):
         case = lock_case(case_id)
         if case.status != CaseStatus.OPEN and event.type != "reassess":
             raise Refused([f"case {case.number} is closed"])

@@ -23,6 +23,7 @@ from django.db.models import Q
 from opsdesk.cases.apply import timeline_row
 from opsdesk.common import clock
 from opsdesk.common.actors import WORKER
+from opsdesk.common.logcontext import case_context
 from opsdesk.comms.adapters.base import (
     AdapterError,
     AttachmentRef,
@@ -167,6 +168,11 @@ def send_one(item_id: int) -> str:
     message = item.message
     if message is None:
         return run_effect(item)
+    with case_context(message.case_id):  # a retry's or a failure's log line names the case
+        return _send_message(item, message)
+
+
+def _send_message(item: OutboxItem, message: Message) -> str:
     started = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
         attempt_started_at=clock.now()
     )

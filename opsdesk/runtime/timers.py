@@ -32,9 +32,10 @@ from opsdesk.cases.apply import (
 )
 from opsdesk.cases.models import Case, CaseStatus, TimelineEvent
 from opsdesk.cases.playbooks import playbook_of
-from opsdesk.cases.services import cases_for_update, decide_and_apply, lock_case
+from opsdesk.cases.services import decide_and_apply, lock_case, lock_cases
 from opsdesk.cases.snapshot import build_snapshots
 from opsdesk.common.actors import WORKER
+from opsdesk.common.logcontext import case_context
 from opsdesk.engine.decide import decide
 from opsdesk.engine.types import CaseSnapshot, Decision, Event
 from opsdesk.playbook.model import Playbook
@@ -46,6 +47,11 @@ log = logging.getLogger(__name__)
 def _fire(timer: Timer, now: dt.datetime) -> bool:
     """Fire a claimed, due timer (inside the caller's transaction); False when it
     is no longer pending (an earlier firing in the transaction replaced it)."""
+    with case_context(timer.case_id):
+        return _fire_locked(timer, now)
+
+
+def _fire_locked(timer: Timer, now: dt.datetime) -> bool:
     case = lock_case(timer.case_id)
     # Compare-and-set: a timer fires once, and a cancelled one not at all.
     if not Timer.objects.filter(pk=timer.pk, status=TimerStatus.PENDING).update(
@@ -128,8 +134,7 @@ def _fire_group(timers: list[Timer], now: dt.datetime) -> tuple[int, list[int]]:
         else:
             first[timer.case_id] = timer
     firings = [
-        _Firing(case, first[case.pk], playbook_of(case.playbook))
-        for case in cases_for_update().filter(pk__in=list(first)).order_by("pk")
+        _Firing(case, first[case.pk], playbook_of(case.playbook)) for case in lock_cases(first)
     ]
     open_ = [f for f in firings if f.case.status == CaseStatus.OPEN]
     snapshots = build_snapshots([f.case for f in open_], {f.case.pk: f.pb for f in open_})
@@ -140,7 +145,8 @@ def _fire_group(timers: list[Timer], now: dt.datetime) -> tuple[int, list[int]]:
         # (at most one pending timer of a name per case).
         snapshot.timers = snapshot.timers - {f.timer.name}
         try:
-            decision = decide(f.pb, snapshot, Event(f"timer.{f.timer.name}"), now)
+            with case_context(f.case.pk):
+                decision = decide(f.pb, snapshot, Event(f"timer.{f.timer.name}"), now)
         except DatabaseError:
             raise  # the transaction is lost: the whole group falls back
         except Exception:
@@ -199,9 +205,10 @@ def _fire_group(timers: list[Timer], now: dt.datetime) -> tuple[int, list[int]]:
     rows.insert()
     for f in complex_:
         assert f.decision is not None and f.snapshot is not None
-        apply_decision(
-            f.case, f.pb, f.decision, WORKER, now, f.snapshot.timers, (_fired_row(f, now),)
-        )
+        with case_context(f.case.pk):
+            apply_decision(
+                f.case, f.pb, f.decision, WORKER, now, f.snapshot.timers, (_fired_row(f, now),)
+            )
     return len(firings) + _fire_later(later, now), broken
 
 

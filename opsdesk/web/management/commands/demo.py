@@ -1,8 +1,8 @@
 """`opsdesk demo`: migrate, install the playbooks, seed demo data, run web + worker.
 
 `make demo` runs it with OPSDESK_DEBUG=1 and OPSDESK_ALLOW_INSECURE_KEY=1 on the
-default SQLite database. The web server (gunicorn) and the worker run as child
-processes with this process's environment; Ctrl-C or SIGTERM stops both.
+default SQLite database. The web server (`opsdesk serve`, gunicorn) and the worker
+run as child processes with this process's environment; Ctrl-C or SIGTERM stops both.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class Command(BaseCommand):
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         children: list[tuple[str, subprocess.Popen[bytes]]] = []
         try:
-            children.append(("web", _spawn(_gunicorn_argv(port))))
+            children.append(("web", _spawn(_web_argv(port))))
             children.append(("worker", _spawn([sys.executable, "-m", "opsdesk.cli", "worker"])))
             _wait_listening(port, children[0][1], stopping)
             if not stopping.is_set() and children[0][1].poll() is None:
@@ -151,10 +151,11 @@ def _database_label() -> str:
     return f"{engine}, {db['NAME']}"
 
 
-def _gunicorn_argv(port: int) -> list[str]:
+def _web_argv(port: int) -> list[str]:
+    # `opsdesk serve`, as in production: the same gunicorn setup and checks.
     return [
-        sys.executable, "-m", "gunicorn", "opsdesk.wsgi:application",
-        "--bind", f"{HOST}:{port}", "--workers", "2", "--no-control-socket",
+        sys.executable, "-m", "opsdesk.cli", "serve",
+        "--bind", f"{HOST}:{port}", "--workers", "2",
     ]  # fmt: skip
 
 
