@@ -72,13 +72,17 @@ MIDDLEWARE = [
     "opsdesk.runtime.middleware.RequestIdMiddleware",
     "opsdesk.runtime.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside the rate limit, so that its 429s carry the headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "opsdesk.access.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and views: a request over its limit writes nothing.
+    "opsdesk.access.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "opsdesk.urls"
@@ -165,7 +169,40 @@ if _env_bool("OPSDESK_HTTPS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (opsdesk.access.headers): only the site's
+# own files; no inline script or style anywhere in the templates.
+OPSDESK_CSP = {
+    "default-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+# Rate limits on the public endpoints (opsdesk.access.ratelimit): requests per
+# OPSDESK_RATE_LIMIT_WINDOW seconds, counted in the database so that every process
+# and host shares them; 0 turns one off.
+OPSDESK_RATE_LIMIT_WINDOW = int(os.environ.get("OPSDESK_RATE_LIMIT_WINDOW", "60"))
+OPSDESK_RATE_LIMITS = {
+    "customer_link": int(os.environ.get("OPSDESK_RATE_LIMIT_CUSTOMER_LINK", "60")),  # per IP
+    "payment_page": int(os.environ.get("OPSDESK_RATE_LIMIT_PAYMENT_PAGE", "30")),  # per IP
+    "form": int(os.environ.get("OPSDESK_RATE_LIMIT_FORM", "10")),  # POSTs per IP
+    "signin": int(os.environ.get("OPSDESK_RATE_LIMIT_SIGNIN", "10")),  # POSTs per IP
+    "webhook": int(os.environ.get("OPSDESK_RATE_LIMIT_WEBHOOK", "600")),  # per provider and IP
+}
+# Addresses (or networks, e.g. 10.0.0.0/8) of reverse proxies whose X-Forwarded-For
+# names the client; from anyone else the header is ignored.
+OPSDESK_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("OPSDESK_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+# Sign-in lockout (opsdesk.access.signin): this many failed sign-ins for one username
+# (or from one address, for any usernames) within the minutes lock it for the minutes.
+OPSDESK_SIGNIN_MAX_FAILURES = int(os.environ.get("OPSDESK_SIGNIN_MAX_FAILURES", "5"))
+OPSDESK_SIGNIN_MAX_FAILURES_PER_IP = int(os.environ.get("OPSDESK_SIGNIN_MAX_FAILURES_PER_IP", "20"))
+OPSDESK_SIGNIN_LOCKOUT_MINUTES = int(os.environ.get("OPSDESK_SIGNIN_LOCKOUT_MINUTES", "15"))
 
 # --- opsdesk ---------------------------------------------------------------
 OPSDESK_PLAYBOOK_DIR = Path(os.environ.get("OPSDESK_PLAYBOOK_DIR", PROJECT_DIR / "playbooks"))

@@ -18,3 +18,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast in 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
 # The solver runs to its time limit; test days have a handful of jobs.
 OPSDESK_REPLAN_SECONDS = 0.3
+# Generous rate limits: the authorization matrix sends ~1,400 requests from one
+# address on a frozen clock (one window). Tests of the limits set tight ones.
+OPSDESK_RATE_LIMITS = {scope: 100_000 for scope in OPSDESK_RATE_LIMITS}  # noqa: F405
+OPSDESK_SIGNIN_MAX_FAILURES_PER_IP = 1_000

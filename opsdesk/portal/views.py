@@ -38,18 +38,16 @@ from opsdesk.portal.links import case_link, case_of_token
 from opsdesk.scheduling.ics import visit_ics
 from opsdesk.scheduling.models import AppointmentStatus
 
-# As on the staff pages (opsdesk.web.shortcuts.CSP): only the page's own static files.
-CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 View = Callable[..., HttpResponse]
 
 
 def portal_view(view: View) -> View:
-    """CSP, never cached (the page shows personal data), never indexed."""
+    """Never cached (the page shows personal data), never indexed. The
+    Content-Security-Policy is set for every response (opsdesk.access.headers)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         add_never_cache_headers(response)
         return response

@@ -24,6 +24,7 @@ from opsdesk.web import (
     views,
 )
 from opsdesk.web.shortcuts import secure_headers
+from opsdesk.web.signin import SignInForm
 
 app_name = "web"
 
@@ -35,7 +36,9 @@ urlpatterns = [
         "login/",
         secure_headers(
             auth_views.LoginView.as_view(
-                template_name="web/login.html", redirect_authenticated_user=True
+                template_name="web/login.html",
+                redirect_authenticated_user=True,
+                authentication_form=SignInForm,
             )
         ),
         name="login",

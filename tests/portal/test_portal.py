@@ -24,7 +24,10 @@ from tests.portal.helpers import confirm, install_desk, receive_order
 NEW_SLOT = dt.datetime(2026, 11, 5, 11, 0, tzinfo=dt.UTC)  # Thursday 14:00 in Istanbul
 # 30 minutes past the last moment for changes (24 hours before the visit).
 AFTER_DEADLINE = dt.datetime(2026, 11, 2, 6, 30, tzinfo=dt.UTC)
-CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def html(response: Any) -> str:
