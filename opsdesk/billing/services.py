@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from opsdesk.billing.models import (
     Invoice,
@@ -382,16 +382,28 @@ def payment_webhook(provider_key: str, headers: Mapping[str, str], body: bytes) 
     BadSignature (nothing recorded) or ValidationFailed for an unknown link."""
     provider = get_provider(provider_key)
     event = provider.verify_webhook(headers, body)
-    actor = Actor(f"payment:{provider.key}")
+    try:
+        return _payment_event(provider.key, event)
+    except IntegrityError:
+        # The same reference recorded at the same moment through another quote's lock
+        # (the quote lock serialises deliveries for one link): that delivery won.
+        payment = Payment.objects.filter(provider=provider.key, provider_ref=event["ref"]).first()
+        if payment is None:
+            raise
+        return payment
+
+
+def _payment_event(provider_key: str, event: dict[str, Any]) -> Payment:
+    actor = Actor(f"payment:{provider_key}")
     with transaction.atomic():
-        link = PaymentLink.objects.filter(provider=provider.key, provider_ref=event["link"]).first()
+        link = PaymentLink.objects.filter(provider=provider_key, provider_ref=event["link"]).first()
         if link is None:
             raise ValidationFailed({"link": [f"no payment link {event['link']!r}"]})
         quote = _locked_quote(link.quote_id)
         if event["currency"] and event["currency"] != quote.currency:
             raise ValidationFailed({"currency": [f"the quote is in {quote.currency}"]})
         now = clock.now()
-        payment = Payment.objects.filter(provider=provider.key, provider_ref=event["ref"]).first()
+        payment = Payment.objects.filter(provider=provider_key, provider_ref=event["ref"]).first()
         if payment is not None:
             if payment.status != PaymentStatus.PENDING or event["status"] == PaymentStatus.PENDING:
                 return payment  # a replay, or news about a payment already settled
@@ -404,7 +416,7 @@ def payment_webhook(provider_key: str, headers: Mapping[str, str], body: bytes) 
                 kind=event["kind"],
                 amount=event["amount"],
                 currency=quote.currency,
-                provider=provider.key,
+                provider=provider_key,
                 provider_ref=event["ref"],
                 link=link,
                 status=event["status"],

@@ -63,6 +63,15 @@ class Message(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["customer", "-created_at"])]
+        constraints = [
+            # A provider's retry (or two deliveries at once) of an inbound message is
+            # recorded once: comms.services.message_receive relies on it.
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"],
+                condition=models.Q(direction="INBOUND") & ~models.Q(provider_message_id=""),
+                name="message_inbound_provider_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.direction} {self.template or self.pk}"

@@ -158,6 +158,10 @@ def voice_answer_record(message_id: str, *, intent: Intent | None, text: str, ac
             pk=message_id, channel=Channel.VOICE, direction=Direction.OUTBOUND
         )
         case = lock_case(message.case_id) if message.case_id else None
+        if case is None:
+            # No case lock to serialise two deliveries of the answer at once: the
+            # call's row is locked instead, so the second finds the first one's row.
+            list(Message.objects.select_for_update().filter(pk=message.pk).values("pk"))
         done = TimelineEvent.objects.filter(
             customer_id=message.customer_id, type="CUSTOMER_REPLIED", payload__message_id=message.pk
         )

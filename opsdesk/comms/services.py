@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case, CaseStatus
@@ -96,8 +97,9 @@ def message_receive(
     actor: Actor,
     payload: str = "",
 ) -> Message | None:
-    """An inbound message from a provider webhook. Idempotent per provider id;
-    None when no customer has that address (the webhook still answers 200).
+    """An inbound message from a provider webhook, recorded once per channel and
+    provider id: None for a repeat (a provider's retry, or a second delivery at the
+    same moment), as when no customer has that address (the webhook still answers 200).
 
     `payload`: the quick-reply button the customer tapped, if any. Open cases get
     `message.received`, then (WhatsApp, SMS, email) `customer.replied` with the
@@ -105,8 +107,34 @@ def message_receive(
     if not provider_message_id:
         # An empty id would match every message without one and drop this as a repeat.
         raise ValidationFailed({"provider_message_id": ["this field is required"]})
+    try:
+        return _receive(channel, from_address, body, provider_message_id, at, actor, payload)
+    except IntegrityError:
+        # Two deliveries at once: the other one inserted this message first (the unique
+        # constraint `message_inbound_provider_id` waited for it), and all of this one
+        # was rolled back. Anything else is a real error.
+        if _received(channel, provider_message_id).exists():
+            return None
+        raise
+
+
+def _received(channel: str, provider_message_id: str) -> QuerySet[Message]:
+    return Message.objects.filter(
+        channel=channel, direction=Direction.INBOUND, provider_message_id=provider_message_id
+    )
+
+
+def _receive(
+    channel: str,
+    from_address: str,
+    body: str,
+    provider_message_id: str,
+    at: dt.datetime,
+    actor: Actor,
+    payload: str,
+) -> Message | None:
     with transaction.atomic():
-        if Message.objects.filter(provider_message_id=provider_message_id).exists():
+        if _received(channel, provider_message_id).exists():
             return None
         lookup = (
             {"email__iexact": from_address} if channel == Channel.EMAIL else {"phone": from_address}

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case, TimelineEvent
@@ -300,6 +300,24 @@ def request_from_email(email: InboundEmail, provider_message_id: str, actor: Act
     if Message.objects.filter(provider_message_id=provider_message_id).exists():
         return None  # the relay's retry of a request already taken
     now = clock.now()
+    try:
+        return _request_from_email(email, provider_message_id, pb, customer, actor, now)
+    except IntegrityError:
+        # Two copies of the mail at once (PostgreSQL): the other one took it; the
+        # unique inbound message id refused this one, which is then a repeat.
+        if Message.objects.filter(provider_message_id=provider_message_id).exists():
+            return None
+        raise
+
+
+def _request_from_email(
+    email: InboundEmail,
+    provider_message_id: str,
+    pb: Playbook,
+    customer: Customer | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Case:
     with transaction.atomic():
         if customer is None:
             names = email.from_name.split()
