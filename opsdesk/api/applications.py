@@ -17,7 +17,7 @@ from ninja import Field, Router, Schema
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import ErrorOut, UtcDatetime
 from opsdesk.applications import services
 from opsdesk.applications.models import Application, MissingItem, Traveller
 from opsdesk.common.errors import NotAllowed
@@ -126,7 +126,7 @@ class ResolveIn(Schema):
 
 class TravellerUpdateIn(Schema):
     status: str | None = None
-    appointment_at: dt.datetime | None = None
+    appointment_at: UtcDatetime | None = None
     appointment_place: str | None = None
 
 

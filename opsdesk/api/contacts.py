@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import ErrorOut, UtcDatetime
 from opsdesk.contacts import selectors
 from opsdesk.contacts.models import Contact
 from opsdesk.contacts.services import (
@@ -64,7 +64,7 @@ class AnswerIn(Schema):
 
 class CloseIn(Schema):
     remarks: str = ""
-    preferred_at: dt.datetime | None = Field(
+    preferred_at: UtcDatetime | None = Field(
         default=None, description="For a reschedule: the first free slot from then is booked"
     )
 

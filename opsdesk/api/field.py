@@ -21,7 +21,7 @@ from pydantic import Field
 from opsdesk.access.policy import FIELD_VIEW, FIELD_WORK, restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import Day, ErrorOut, UtcDatetime
 from opsdesk.billing.models import Invoice
 from opsdesk.field import dispatch, jobs
 from opsdesk.field.models import WorkOrder
@@ -112,7 +112,7 @@ class WorkOrderOut(Schema):
 
 
 class PlanIn(Schema):
-    date: dt.date
+    date: Day
 
 
 class PlanOut(Schema):
@@ -130,12 +130,13 @@ class MoveIn(Schema):
 class CompleteIn(Schema):
     parts_used: dict[str, int] = {}
     notes: str = ""
-    cash_collected: Decimal | None = None
+    # The column's numeric(12, 2): a larger amount is a 422, not a database error.
+    cash_collected: Decimal | None = Field(default=None, le=Decimal("9999999999.99"))
 
 
 class NotCompletedIn(Schema):
     reason: str
-    proposed_at: dt.datetime | None = None
+    proposed_at: UtcDatetime | None = None
 
 
 def _qs() -> Any:
@@ -178,7 +179,7 @@ def _work_order(request: HttpRequest, work_order_id: str, action: str) -> WorkOr
 
 @router.get("/work-orders", response={200: list[WorkOrderOut], **ERRORS})
 def list_work_orders(
-    request: HttpRequest, date: dt.date, limit: int = 200, offset: int = 0
+    request: HttpRequest, date: Day, limit: int = 200, offset: int = 0
 ) -> list[Any]:
     """The work orders of a day (their window starts on it, Istanbul time), in
     route order per technician, unplanned last. Dispatch only."""

@@ -53,6 +53,12 @@ def order(request: HttpRequest, order_id: str, action: str) -> Order:
     return obj
 
 
+# Past any table's end: a larger offset answers the same empty page instead of
+# overflowing the database's 64-bit integer.
+MAX_OFFSET = 10**12
+
+
 def page(qs: Any, limit: int, offset: int) -> list[Any]:
     limit = max(1, min(limit, 200))
-    return list(qs[max(offset, 0) : max(offset, 0) + limit])
+    offset = max(0, min(offset, MAX_OFFSET))
+    return list(qs[offset : offset + limit])

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
 from opsdesk.api.order_schemas import BulkIn, BulkOut, ChannelHandBackOut, OrderIn, OrderOut
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import ErrorOut, UtcDatetime
 from opsdesk.cases.models import Case, CaseMilestone
 from opsdesk.common.errors import NotAllowed
 from opsdesk.orders.intake import OrderInput, RowResult, order_receive, orders_receive
@@ -172,7 +172,7 @@ def list_orders(
     request: HttpRequest,
     external_ref: str | None = None,
     status: StatusFilter | None = None,
-    since: dt.datetime | None = None,
+    since: UtcDatetime | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Any]:
@@ -189,7 +189,7 @@ def list_orders(
 
 @router.get("/hand-backs", response={200: list[ChannelHandBackOut], **ERRORS})
 def list_hand_backs(
-    request: HttpRequest, since: dt.datetime | None = None, limit: int = 100, offset: int = 0
+    request: HttpRequest, since: UtcDatetime | None = None, limit: int = 100, offset: int = 0
 ) -> list[Any]:
     """The channel's hand-backs, newest first; `since` keeps those created at or after it."""
     qs = HandBack.objects.filter(order__channel=channel_of(request)).select_related("order")

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """An aware datetime in UTC: the database takes only offsets within ±16 hours,
+    and a moment that falls outside years 1-9999 in UTC is refused (422)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("a date and time within the years 1 to 9999 in UTC") from None
+
+
+# An input date and time (body or query), kept in UTC when it carries an offset.
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
+# A day whose local start and end (any time zone) are dates Python can represent.
+Day = Annotated[dt.date, Field(ge=dt.date(1, 1, 2), le=dt.date(9999, 12, 30))]
 
 
 class OrderIn(Schema):
@@ -105,7 +123,7 @@ class TaskIn(Schema):
     title: str = Field(default="", max_length=300)
     description: str = ""
     priority: Literal["LOW", "MEDIUM", "HIGH", "URGENT"] = "MEDIUM"
-    due_at: dt.datetime | None = None
+    due_at: UtcDatetime | None = None
 
 
 class MessageOut(Schema):
