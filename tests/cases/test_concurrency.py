@@ -8,18 +8,15 @@ nothing is written twice or lost.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from opsdesk.cases.models import Case, TimelineEvent
 from opsdesk.cases.services import case_assign, case_transition, dispatch
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, Refused
 from opsdesk.customers.services import customer_create
 from opsdesk.engine.types import Event
 from opsdesk.runtime.models import Timer, TimerStatus
@@ -28,33 +25,9 @@ from opsdesk.staff.models import Agent
 from opsdesk.tasks.models import Task, TaskStatus
 from opsdesk.tasks.services import task_complete, task_create
 from tests.cases.test_onboarding_services import clean_customer
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*actions: Callable[[], str]) -> list[str]:
-    """Run the actions at once, one thread each; what each returned or raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = [""] * len(actions)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            try:
-                outcomes[i] = actions[i]()
-            except (Conflict, Refused) as exc:
-                outcomes[i] = f"{type(exc).__name__}: {exc}"
-            except Exception as exc:  # shown by the assertion, never swallowed
-                outcomes[i] = f"error: {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def open_case() -> Case:

@@ -10,8 +10,8 @@ from django.test import Client
 from opsdesk.cases.models import Case
 from opsdesk.comms.models import Message
 from opsdesk.intake.models import Request
-from tests.cases.test_concurrency import race
 from tests.intake.test_inbound_requests import mail, secrets  # noqa: F401
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

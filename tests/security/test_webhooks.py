@@ -11,15 +11,14 @@ request is refused where the provider signs a timestamp. docs/security.md, "Webh
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.test import Client
 
@@ -38,6 +37,7 @@ from tests.billing.conftest import webhook_body as payment_body
 from tests.conftest import BEFORE_REPUBLIC_DAY
 from tests.fakes.twilio import signed_callback
 from tests.fakes.whatsapp_cloud import hub_signature, message_webhook, webhook_body
+from tests.races import race
 
 PLAYBOOK = Path(__file__).resolve().parents[1] / "data" / "reply-playbook.yaml"
 NOW = BEFORE_REPUBLIC_DAY  # Wednesday 28 October 2026, 10:00 in Istanbul
@@ -99,30 +99,6 @@ def counts() -> dict[str, int]:
 def types_from_message(customer: Customer) -> list[str]:
     rows = list(customer.timeline.order_by("at", "id").values_list("type", flat=True))
     return rows[rows.index("MESSAGE_RECEIVED") :] if "MESSAGE_RECEIVED" in rows else []
-
-
-def race(*actions: Callable[[], HttpResponse]) -> list[int]:
-    """Run the actions at once, one thread and database connection each; their statuses
-    (tests/cases/test_concurrency.py)."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[Any] = [None] * len(actions)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            try:
-                outcomes[i] = actions[i]().status_code
-            except Exception as exc:  # shown by the assertion, never swallowed
-                outcomes[i] = f"error: {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 # --- WhatsApp Cloud API: X-Hub-Signature-256 over the raw body ------------------------------
@@ -256,7 +232,9 @@ def test_whatsapp_status_replayed_moves_the_message_once(customer: Customer) -> 
 @pytest.mark.django_db(transaction=True)
 def test_whatsapp_message_delivered_twice_at_once_is_processed_once(customer: Customer) -> None:
     body = confirm_button()
-    outcomes = race(lambda: post_whatsapp(body), lambda: post_whatsapp(body))
+    outcomes = race(
+        lambda: post_whatsapp(body).status_code, lambda: post_whatsapp(body).status_code
+    )
     assert outcomes == [200, 200]
     assert Message.objects.filter(direction="INBOUND").count() == 1
     assert types_from_message(customer) == CONFIRMED  # one reply, one decision
@@ -270,7 +248,9 @@ def test_whatsapp_failure_report_delivered_twice_at_once_is_recorded_once(
 ) -> None:
     (ask,) = Message.objects.filter(customer=customer, direction="OUTBOUND")
     body = status_report(ask, "failed")
-    assert race(lambda: post_whatsapp(body), lambda: post_whatsapp(body)) == [200, 200]
+    assert race(
+        lambda: post_whatsapp(body).status_code, lambda: post_whatsapp(body).status_code
+    ) == [200, 200]
     ask.refresh_from_db()
     assert ask.status == "FAILED"
     assert customer.timeline.filter(type="MESSAGE_FAILED").count() == 1
@@ -517,7 +497,10 @@ def test_payment_pending_then_settled_is_one_payment(link: PaymentLink) -> None:
 def test_payment_delivered_twice_at_once_is_recorded_once(link: PaymentLink) -> None:
     body = payment_body(link, "tpay_3")
     signature = sign_test_webhook(PAYMENT_SECRET, int(clock.now().timestamp()), body)
-    assert race(lambda: post_payment(body, signature), lambda: post_payment(body, signature)) == [
+    assert race(
+        lambda: post_payment(body, signature).status_code,
+        lambda: post_payment(body, signature).status_code,
+    ) == [
         200,
         200,
     ]
