@@ -154,7 +154,13 @@ def quote_out(quote: Quote) -> dict[str, Any]:
 
 
 def _quote(request: HttpRequest, quote_id: str, action: str) -> Quote:
-    quote = Quote.objects.select_related("customer").get(pk=quote_id)
+    # 404 for a customer the caller may not see, as everywhere: a 403 would say
+    # that the quote exists.
+    quote = (
+        Quote.objects.select_related("customer")
+        .filter(visible_via(request.user, "customer_id"))
+        .get(pk=quote_id)
+    )
     restrict(request.user, action, quote.customer)
     return quote
 

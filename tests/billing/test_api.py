@@ -130,3 +130,21 @@ def test_integrations_and_anonymous_may_not_quote(customer: Customer, staff: Any
     assert post("/api/v1/quotes", integration, body).status_code == 403
     assert post("/api/v1/quotes", {}, body).status_code == 401
     assert counts() == before
+
+
+def test_another_teams_agent_is_told_the_quote_does_not_exist(
+    customer: Customer, case: Case, staff: Any
+) -> None:
+    ayse = auth(staff.ayse)
+    r = post("/api/v1/quotes", ayse, {**QUOTE, "customer_id": customer.pk, "case_id": case.pk})
+    qid = r.json()["id"]
+    before = counts()
+    olga = auth(staff.outsider)  # another team's agent: the customer is not hers to see
+    # 404, as for a quote that does not exist: a 403 would tell her it does.
+    assert Client().get(f"/api/v1/quotes/{qid}", **olga).status_code == 404
+    assert post(f"/api/v1/quotes/{qid}/send", olga).status_code == 404
+    assert post(f"/api/v1/quotes/{qid}/payment-links", olga).status_code == 404
+    body = {"amount": "10.00", "kind": "PAYMENT", "reference": "TILL-1", "method": "cash"}
+    assert post(f"/api/v1/quotes/{qid}/payments", olga, body).status_code == 404
+    assert counts() == before
+    assert Quote.objects.get(pk=qid).status == "DRAFT"
