@@ -106,6 +106,17 @@ pytest_plugins = ["tests.fakes.fixtures", "tests.service_desk"]
 
 
 @pytest.fixture(autouse=True)
+def _no_log_context() -> Iterator[None]:
+    """Each test starts with no request or case in the log context (a streaming
+    response a test never reads is never closed, and would leave its id behind)."""
+    from opsdesk.common import logcontext
+
+    yield
+    logcontext.request_id.set(None)
+    logcontext.case_id.set(None)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_playbook_cache() -> None:
     """Each test has its own database, so no process cache may outlive it."""
     from opsdesk.cases.playbooks import forget_active_versions

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from typing import Any
 
 request_id: ContextVar[str | None] = ContextVar("opsdesk_request_id", default=None)
@@ -29,17 +29,15 @@ def case_context(case: str | None) -> Iterator[None]:
         case_id.reset(token)
 
 
-def set_request_id(value: str | None) -> Token[str | None]:
-    return request_id.set(value)
+def set_request_id(value: str | None) -> None:
+    request_id.set(value)
 
 
-def reset_request_id(token: Token[str | None]) -> None:
-    try:
-        request_id.reset(token)
-    except ValueError:
-        # A token from another context (a response closed by another thread):
-        # the next request there overwrites the value anyway.
-        request_id.set(None)
+def clear_request_id() -> None:
+    """When a response is closed: between requests there is no request id. (Not a
+    token reset: a streaming response left unclosed would leave its id behind for
+    the next reset to restore.)"""
+    request_id.set(None)
 
 
 class LogContextFilter(logging.Filter):

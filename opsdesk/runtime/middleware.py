@@ -39,12 +39,12 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         rid = request_id_for(request)
         request.request_id = rid  # type: ignore[attr-defined]
-        token = logcontext.set_request_id(rid)
+        logcontext.set_request_id(rid)
         response = self.get_response(request)
         response["X-Request-ID"] = rid
         # Reset when the server closes the response, not here: Django logs a 4xx/5xx
         # after the middleware chain has returned.
-        response._resource_closers.append(lambda: logcontext.reset_request_id(token))
+        response._resource_closers.append(logcontext.clear_request_id)
         return response
 
 
