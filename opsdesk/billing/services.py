@@ -632,49 +632,28 @@ def invoice_email(invoice: Invoice, *, actor: Actor, now: dt.datetime) -> Messag
 
     from opsdesk.billing.pdf import invoice_pdf
     from opsdesk.common import ids
-    from opsdesk.comms.models import Channel, DeliveryStatus, Direction
-    from opsdesk.runtime.models import OutboxItem
+    from opsdesk.comms.attachments import email_with_attachment_queue
 
     customer = invoice.customer
     message_id = ids.message_id()
     stored = default_storage.save(
         f"invoices/{message_id}/{invoice.number}.pdf", ContentFile(invoice_pdf(invoice))
     )
-    message = Message.objects.create(
-        id=message_id,
+    return email_with_attachment_queue(
+        message_id=message_id,
         customer=customer,
-        channel=Channel.EMAIL,
-        direction=Direction.OUTBOUND,
-        language=customer.language,
+        case=None,
         to_address=customer.email,
         subject=f"Invoice {invoice.number}",
         body=(
             f"Dear {customer.full_name},\n\n"
             f"Attached is invoice {invoice.number}: {invoice.total:.2f} {invoice.currency}.\n"
         ),
-        attachments=[
-            {
-                "name": f"{invoice.number}.pdf",
-                "content_type": "application/pdf",
-                "storage_path": stored,
-            }
-        ],
-        status=DeliveryStatus.QUEUED,
-        actor=actor.label,
-        created_at=now,
-        updated_at=now,
+        attachment={
+            "name": f"{invoice.number}.pdf",
+            "content_type": "application/pdf",
+            "storage_path": stored,
+        },
+        actor=actor,
+        now=now,
     )
-    OutboxItem.objects.create(
-        kind="message.send", message=message, next_attempt_at=now, created_at=now
-    )
-    timeline_row(
-        None,
-        customer.pk,
-        "MESSAGE_QUEUED",
-        actor,
-        now,
-        message_id=message.pk,
-        channel=Channel.EMAIL,
-        template="",
-    ).save()
-    return message

@@ -21,16 +21,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
 
-from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case
 from opsdesk.common import clock, ids
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, ValidationFailed
-from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
+from opsdesk.comms.attachments import email_with_attachment_queue
+from opsdesk.comms.models import Message
 from opsdesk.customers.models import Customer, Document
 from opsdesk.customers.profile import normalize_email
 from opsdesk.customers.services import document_received
-from opsdesk.runtime.models import OutboxItem
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # Content type -> the extension stored files and pack entries get.
@@ -279,13 +278,10 @@ def document_pack_email(
     stored = default_storage.save(f"{PACKS}/{message_id}/{filename}", ContentFile(data))
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                id=message_id,
+            message = email_with_attachment_queue(
+                message_id=message_id,
                 customer=customer,
                 case=case,
-                channel=Channel.EMAIL,
-                direction=Direction.OUTBOUND,
-                language=customer.language,
                 to_address=address,
                 subject=f"Your documents ({count})",
                 body=(
@@ -293,31 +289,14 @@ def document_pack_email(
                     f"Attached is {filename}: the {count} document(s) we hold for you, "
                     "listed with their checksums in manifest.csv.\n"
                 ),
-                attachments=[
-                    {
-                        "name": stored.rsplit("/", 1)[-1],
-                        "content_type": "application/zip",
-                        "storage_path": stored,
-                    }
-                ],
-                status=DeliveryStatus.QUEUED,
-                actor=actor.label,
-                created_at=now,
-                updated_at=now,
+                attachment={
+                    "name": stored.rsplit("/", 1)[-1],
+                    "content_type": "application/zip",
+                    "storage_path": stored,
+                },
+                actor=actor,
+                now=now,
             )
-            OutboxItem.objects.create(
-                kind="message.send", message=message, next_attempt_at=now, created_at=now
-            )
-            timeline_row(
-                case,
-                customer.pk,
-                "MESSAGE_QUEUED",
-                actor,
-                now,
-                message_id=message.pk,
-                channel=Channel.EMAIL,
-                template="",
-            ).save()
     except BaseException:
         default_storage.delete(stored)
         raise
