@@ -17,7 +17,7 @@ from ninja import Field, Router, Schema
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut, UtcDatetime
+from opsdesk.api.schemas import ERRORS, UtcDatetime
 from opsdesk.applications import services
 from opsdesk.applications.models import Application, MissingItem, Traveller
 from opsdesk.common.errors import NotAllowed
@@ -25,7 +25,6 @@ from opsdesk.partners.models import PartnerPlatform
 from opsdesk.partners.selectors import case_pushes
 
 router = Router(tags=["applications"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class TravellerIn(Schema):

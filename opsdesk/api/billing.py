@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 from opsdesk.access.policy import restrict, visible_via
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import ERRORS, ErrorOut
 from opsdesk.billing import services
 from opsdesk.billing.models import Invoice, Payment, PaymentLink, Quote, Retainer
 from opsdesk.billing.pdf import quote_pdf
@@ -27,7 +27,6 @@ from opsdesk.billing.providers import BadSignature
 from opsdesk.billing.selectors import quote_balance
 
 router = Router(tags=["billing"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class QuoteLineIn(Schema):

@@ -9,8 +9,9 @@ from ninja import Router, Status
 
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.customers import ERRORS, customer_out
+from opsdesk.api.customers import customer_out
 from opsdesk.api.schemas import (
+    ERRORS,
     AssignIn,
     CustomerOut,
     FlagOut,

@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut, UtcDatetime
+from opsdesk.api.schemas import ERRORS, UtcDatetime
 from opsdesk.contacts import selectors
 from opsdesk.contacts.models import Contact
 from opsdesk.contacts.services import (
@@ -28,7 +28,6 @@ from opsdesk.contacts.services import (
 )
 
 router = Router(tags=["contacts"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 ACTION = "case.act"
 
 

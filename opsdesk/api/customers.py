@@ -11,11 +11,11 @@ from opsdesk.access.policy import agent_of, restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
 from opsdesk.api.schemas import (
+    ERRORS,
     CustomerIn,
     CustomerOut,
     CustomerPatch,
     DocumentIn,
-    ErrorOut,
     LogIn,
     MessageOut,
     TimelineOut,
@@ -33,7 +33,6 @@ from opsdesk.customers.services import (
 )
 
 router = Router(tags=["customers"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def customer_out(c: Customer) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from opsdesk.access.policy import restrict, visible_via
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut, MessageOut
+from opsdesk.api.schemas import ERRORS, MessageOut
 from opsdesk.cases.models import Case
 from opsdesk.comms.models import Message
 from opsdesk.customers.documents import (
@@ -23,7 +23,6 @@ from opsdesk.customers.documents import (
 from opsdesk.customers.models import Document
 
 router = Router(tags=["documents"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class DocumentOut(Schema):

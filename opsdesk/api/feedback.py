@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import ERRORS
 from opsdesk.customers.models import Customer
 from opsdesk.customers.priority import (
     priority_client_remove,
@@ -28,7 +28,6 @@ from opsdesk.feedback.models import Channel, Feedback, Testimonial
 from opsdesk.feedback.services import feedback_submit
 
 router = Router(tags=["feedback"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 TESTIMONIALS_ACTION = "report.view"
 
 

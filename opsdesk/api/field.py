@@ -21,7 +21,7 @@ from pydantic import Field
 from opsdesk.access.policy import FIELD_VIEW, FIELD_WORK, restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import Day, ErrorOut, UtcDatetime
+from opsdesk.api.schemas import ERRORS, Day, UtcDatetime
 from opsdesk.billing.models import Invoice
 from opsdesk.field import dispatch, jobs
 from opsdesk.field.models import WorkOrder
@@ -29,7 +29,6 @@ from opsdesk.field.replan import day_bounds
 from opsdesk.field.selectors import work_order_charges, work_order_invoices
 
 router = Router(tags=["field"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 DISPATCH = "dispatch.manage"
 # WorkOrderOut fields read straight off the row.
 PLAIN = (

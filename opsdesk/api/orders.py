@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
 from opsdesk.api.order_schemas import BulkIn, BulkOut, ChannelHandBackOut, OrderIn, OrderOut
-from opsdesk.api.schemas import ErrorOut, UtcDatetime
+from opsdesk.api.schemas import ERRORS, UtcDatetime
 from opsdesk.cases.models import Case, CaseMilestone
 from opsdesk.common.errors import NotAllowed
 from opsdesk.orders.intake import OrderInput, RowResult, order_receive, orders_receive
@@ -27,7 +27,6 @@ from opsdesk.orders.models import HandBack, SalesChannel, ServiceOrder
 from opsdesk.staff.models import Team
 
 router = Router(tags=["orders"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 StatusFilter = Literal["INELIGIBLE", "EXCEPTION", "ACCEPTED", "HANDED_BACK", "CLOSED"]
 
 

@@ -13,7 +13,7 @@ from ninja import Router, Schema
 
 from opsdesk.access.policy import restrict
 from opsdesk.api.auth import AUTH
-from opsdesk.api.customers import ERRORS
+from opsdesk.api.schemas import ERRORS
 from opsdesk.common import clock
 from opsdesk.reports import contact_export, export
 from opsdesk.reports.contacts import contact_report

@@ -10,12 +10,11 @@ from ninja import Field, Router, Schema, Status
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.schemas import ErrorOut
+from opsdesk.api.schemas import ERRORS
 from opsdesk.intake.models import Request
 from opsdesk.intake.services import request_receive
 
 router = Router(tags=["requests"], auth=AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class RequestCustomerIn(Schema):

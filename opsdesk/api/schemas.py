@@ -175,3 +175,14 @@ class ErrorOut(Schema):
     detail: str
     errors: dict[str, list[str]] | None = None
     reasons: list[str] | None = None
+
+
+# The error answers every authenticated operation may give, documented once:
+# 401 before any view runs (no or a bad token/session), then the domain errors.
+ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}

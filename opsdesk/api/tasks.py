@@ -11,8 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 from opsdesk.access.policy import agent_of, restrict, visible_tasks
 from opsdesk.api import lookups
 from opsdesk.api.auth import AUTH
-from opsdesk.api.customers import ERRORS
-from opsdesk.api.schemas import TaskOut
+from opsdesk.api.schemas import ERRORS, TaskOut
 from opsdesk.common.errors import ValidationFailed
 from opsdesk.tasks.models import TaskStatus
 from opsdesk.tasks.services import task_complete
