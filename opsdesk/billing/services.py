@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from opsdesk.billing.models import (
     Invoice,
@@ -512,6 +513,22 @@ def period_after(retainer: Retainer, period_start: dt.date) -> dt.date:
     return add_months(start, elapsed + MONTHS[RetainerPeriod(retainer.period)])
 
 
+# A retainer may start in the past (signed last month: the worker bills the missed
+# periods at once) but not so far back that one run would issue hundreds of invoices,
+# nor so far ahead that its periods could run past the calendar's year 9999.
+RETAINER_BACKDATE_DAYS = 366
+RETAINER_AHEAD_YEARS = 10
+
+
+def _retainer_start_window(starts_on: dt.date) -> bool:
+    today = timezone.localdate(clock.now())
+    return (
+        today - dt.timedelta(days=RETAINER_BACKDATE_DAYS)
+        <= starts_on
+        <= today + dt.timedelta(days=366 * RETAINER_AHEAD_YEARS)
+    )
+
+
 def default_discount(customer: Customer) -> int:
     """The retainer discount of the customer's priority tier (OPSDESK_RETAINER_DISCOUNTS)."""
     return int(settings.OPSDESK_RETAINER_DISCOUNTS.get(customer.priority_tier or "", 0))
@@ -546,6 +563,10 @@ def retainer_create(
         errors["period"] = ["MONTHLY or QUARTERLY"]
     if not isinstance(starts_on, dt.date):
         errors["starts_on"] = ["a date, YYYY-MM-DD"]
+    elif not _retainer_start_window(starts_on):
+        errors["starts_on"] = [
+            f"from {RETAINER_BACKDATE_DAYS} days ago to {RETAINER_AHEAD_YEARS} years ahead"
+        ]
     if discount_percent is None:
         discount_percent = default_discount(customer)
     if (

@@ -258,3 +258,24 @@ def test_a_customer_without_email_gets_the_invoice_but_no_message(customer: Cust
     monthly(customer)
     assert len(retainers_bill_due(dt.date(2027, 1, 31), WORKER)) == 1
     assert not Message.objects.filter(subject__startswith="Invoice ").exists()
+
+
+@pytest.mark.parametrize(
+    "starts_on",
+    [dt.date(1, 1, 1), dt.date(2025, 10, 26), dt.date(2036, 11, 5), dt.date(9999, 12, 31)],
+)
+def test_a_start_far_back_or_far_ahead_is_refused(
+    customer: Customer, frozen_clock: Any, starts_on: dt.date
+) -> None:
+    # The clock's day is 28 October 2026: a start before 27 October 2025 would bill a
+    # year and more of periods at once; years ahead could run past year 9999.
+    with pytest.raises(ValidationFailed) as exc:
+        monthly(customer, starts_on=starts_on)
+    assert exc.value.errors == {"starts_on": ["from 366 days ago to 10 years ahead"]}
+    assert Retainer.objects.count() == 0
+
+
+def test_the_window_edges_are_accepted(customer: Customer, frozen_clock: Any) -> None:
+    first = monthly(customer, starts_on=dt.date(2025, 10, 27))  # 366 days before
+    last = monthly(customer, starts_on=dt.date(2036, 11, 4))  # 3,660 days after
+    assert (first.next_bill_on, last.next_bill_on) == (dt.date(2025, 10, 27), dt.date(2036, 11, 4))
