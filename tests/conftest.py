@@ -102,7 +102,7 @@ def frozen_clock() -> Iterator[Any]:
     clock.set_now(None)
 
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.service_desk"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.service_desk", "tests.reports.people"]
 
 
 @pytest.fixture(autouse=True)

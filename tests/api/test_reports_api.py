@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from opsdesk.access.tokens import token_create
 from opsdesk.reports.selectors import VIEW_ACTION
-from tests.reports.test_channel_report import boss, channels, orders  # noqa: F401  (fixtures)
+from tests.reports.people import bearer
+from tests.reports.test_channel_report import channels, orders  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +36,6 @@ TELESALES = {
         {"cause": "service_quality", "count": 1},
     ],
 }
-
-
-def bearer(user: Any) -> dict[str, str]:
-    _, secret = token_create(user, "reports")
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
 def test_a_manager_reads_the_report_with_a_token(orders: None, boss: Any) -> None:  # noqa: F811

@@ -15,6 +15,7 @@ from opsdesk.customers.models import Customer
 from opsdesk.orders.models import HandBack, OrderStatus, ServiceOrder
 from opsdesk.orders.services import channel_create
 from opsdesk.reports.selectors import ChannelRow, channel_report
+from tests.reports.people import client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -191,27 +192,6 @@ def test_a_fixed_number_of_queries(
 
 
 # --- the page and the CSV (managers and admins only) -----------------------------------
-
-
-@pytest.fixture
-def boss(service_desk: Any) -> Any:
-    from opsdesk.staff.services import agent_create
-
-    return agent_create(
-        username="mete",
-        name="Mete Manager",
-        password="pw-mete-123",
-        team=service_desk.teams["Sales"],
-        role="manager",
-    )
-
-
-def client_of(user: Any) -> Any:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 PERIOD = "?since=2026-10-01&until=2026-10-31"

@@ -19,7 +19,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from opsdesk.access.tokens import token_create
 from opsdesk.cases.models import Case
 from opsdesk.common import clock
 from opsdesk.contacts.models import Contact
@@ -35,6 +34,7 @@ from opsdesk.reports.contacts import (
     warranty_reopens,
 )
 from opsdesk.reports.selectors import VIEW_ACTION
+from tests.reports.people import bearer, client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -305,25 +305,6 @@ def test_a_fixed_number_of_queries(contacts: None, desk: Desk) -> None:
 # --- the page, the CSV and the API ------------------------------------------------------
 
 
-@pytest.fixture
-def boss(service_desk: Any) -> Any:
-    from opsdesk.staff.services import agent_create
-
-    return agent_create(
-        username="mete",
-        name="Mete Manager",
-        password="pw-mete-123",
-        team=service_desk.teams["Sales"],
-        role="manager",
-    )
-
-
-def client_of(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_page_shows_every_figure_and_the_charts(
     contacts: None, boss: Any, at_now: None
 ) -> None:
@@ -415,11 +396,6 @@ def test_csv_cells_are_never_formulas(desk: Desk, boss: Any) -> None:
 
 
 API = "/api/v1/reports/contacts"
-
-
-def bearer(user: Any) -> dict[str, str]:
-    _, secret = token_create(user, "reports")
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
 def test_the_api_gives_every_figure(contacts: None, boss: Any, at_now: None) -> None:
