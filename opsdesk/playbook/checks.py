@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from jinja2 import nodes
+from jinja2.sandbox import MAX_RANGE
 
 from opsdesk.engine.calendar import BusinessCalendar
 from opsdesk.playbook.events import (
@@ -20,6 +25,7 @@ from opsdesk.playbook.expressions import (
     AGENT_KEYS,
     CONTEXT_NAMES,
     CUSTOMER_KEYS,
+    ENV,
     ExpressionError,
     attributes_of,
     compile_expression,
@@ -76,6 +82,7 @@ def check(pb: Playbook) -> list[Problem]:
     problems += _check_templates(pb)
     problems += _check_tasks(pb)
     problems += _check_sources(pb)
+    problems += _check_unsafe(pb)
     problems += _check_intake(pb)
     problems += _check_slas(pb)
     problems += _check_requests(pb)
@@ -502,6 +509,102 @@ def _check_sources(pb: Playbook) -> list[Problem]:
 
 # `event.type` is every event's; `event.get(...)` reads a key that may be absent.
 EVENT_ATTRS_ALWAYS = DICT_METHODS | {"type"}
+
+
+# Jinja globals a playbook has no use for (`self` is the template itself).
+UNSAFE_NAMES = frozenset({"self", "lipsum", "cycler", "joiner"})
+
+
+def _unsafe_in(source: str, expression: bool) -> list[str]:
+    """What in `source` the sandbox would refuse (or should never see) when it runs:
+    named at check time, so a playbook that tries it is never installed. The sandbox
+    still guards what cannot be seen here (names built at run time)."""
+    try:
+        tree = ENV.parse("{{ (" + source + ") }}" if expression else source)
+    except Exception:  # a syntax error: the other checks report it
+        return []
+    found = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
+        if isinstance(node, nodes.Name) and node.name in UNSAFE_NAMES:
+            found.append(f"{node.name!r} is not available in a playbook")
+        elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            found.append(f"unsafe attribute {node.attr!r}")
+        elif isinstance(node, nodes.Getitem | nodes.Filter):
+            key = node.arg if isinstance(node, nodes.Getitem) else None
+            if isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
+                key = node.args[0]
+            if isinstance(key, nodes.Const) and str(key.value).startswith("_"):
+                found.append(f"unsafe attribute {key.value!r}")
+    for call in tree.find_all(nodes.Call):
+        method = call.node.attr if isinstance(call.node, nodes.Getattr) else ""
+        if method in ("format", "format_map"):
+            # str.format reaches attributes named inside the string: use `|format`.
+            found.append(f"{method}() is not allowed (use the |format filter)")
+        elif isinstance(call.node, nodes.Name) and call.node.name == "range":
+            bounds = [_int_const(a) for a in call.args]
+            if 0 < len(bounds) <= 3 and None not in bounds and _range_size(bounds) > MAX_RANGE:
+                found.append(f"range of more than {MAX_RANGE} items")
+    return found
+
+
+def _int_const(node: nodes.Node) -> int | None:
+    """An integer written as a constant (`10**9`, `-5`), or None; a power too big to
+    compute cheaply counts as 2**63, so the check never computes it."""
+    if isinstance(node, nodes.Const):
+        return node.value if type(node.value) is int else None
+    if isinstance(node, nodes.Neg):
+        value = _int_const(node.node)
+        return None if value is None else -value
+    if not isinstance(node, nodes.Add | nodes.Sub | nodes.Mul | nodes.Pow):
+        return None
+    left, right = _int_const(node.left), _int_const(node.right)
+    if left is None or right is None or (isinstance(node, nodes.Pow) and right < 0):
+        return None
+    if isinstance(node, nodes.Pow) and abs(left) > 1 and right * math.log2(abs(left)) > 63:
+        return 2**63
+    ops = {nodes.Add: operator.add, nodes.Sub: operator.sub, nodes.Mul: operator.mul}
+    result = ops.get(type(node), operator.pow)(left, right)
+    return max(-(2**63), min(result, 2**63))
+
+
+def _range_size(bounds: list[Any]) -> int:
+    try:
+        return len(range(*bounds))
+    except OverflowError:  # more than fits in a C integer
+        return 2**63
+    except ValueError:  # a zero step: the sandbox reports it when it runs
+        return 0
+
+
+def _check_unsafe(pb: Playbook) -> list[Problem]:
+    sources = list(_sources(pb))
+    sources += [
+        (f"classification[{i}].when", r.when, True) for i, r in enumerate(pb.classification)
+    ]
+    for i, c in enumerate(pb.eligibility):
+        sources += [
+            (f"eligibility[{i}].when", c.when, True),
+            (f"eligibility[{i}].message", c.message, False),
+        ]
+    if pb.intake is not None:
+        sources += [
+            (f"intake.checks[{i}].when", c.when, True) for i, c in enumerate(pb.intake.checks)
+        ]
+    for key, script in pb.scripts.items():
+        for name, node in script.nodes.items():
+            base = f"scripts.{key}.nodes.{name}"
+            sources += [(f"{base}.say", node.say, False), (f"{base}.ask", node.ask, False)]
+            sources += [
+                (f"{base}.check[{i}].when", c.when, True)
+                for i, c in enumerate(node.check)
+                if c.when is not None
+            ]
+    return [
+        Problem(path, f"unsafe: {what}")
+        for path, source, is_expr in sources
+        if isinstance(source, str) and source
+        for what in _unsafe_in(source, is_expr)
+    ]
 
 
 def _event_keys(on: str) -> frozenset[str] | None:
