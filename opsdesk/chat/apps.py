@@ -10,4 +10,4 @@ class ChatConfig(AppConfig):
         from opsdesk.chat import services
         from opsdesk.runtime.outbox import register_effect
 
-        register_effect(services.EFFECT, services.deliver)
+        register_effect(services.EFFECT, services.deliver, on_retry=services.retry)

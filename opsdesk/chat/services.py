@@ -98,6 +98,14 @@ def chat_post_record(
     return post
 
 
+def retry(payload: dict[str, Any]) -> None:
+    """An operator retries the dead letter (opsdesk.runtime.deadletters): the post is
+    pending again, so the handler sends it instead of skipping a FAILED row."""
+    ChatPost.objects.filter(pk=payload["chat_post_id"], state=ChatPostState.FAILED).update(
+        state=ChatPostState.PENDING, attempts=0, last_error=""
+    )
+
+
 def _outbox_gives_up(post: ChatPost, exc: AdapterError) -> bool:
     """Whether the outbox makes this failure a dead letter (see outbox._record_error)."""
     if not exc.retryable:

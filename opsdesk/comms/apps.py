@@ -9,4 +9,4 @@ class CommsConfig(AppConfig):
         from opsdesk.comms import calls
         from opsdesk.runtime.outbox import register_effect
 
-        register_effect(calls.EFFECT, calls.connect)
+        register_effect(calls.EFFECT, calls.connect, on_retry=calls.never_retried)

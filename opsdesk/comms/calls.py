@@ -13,7 +13,7 @@ from opsdesk.cases.apply import timeline_row
 from opsdesk.cases.models import Case
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import ValidationFailed
+from opsdesk.common.errors import Refused, ValidationFailed
 from opsdesk.comms.adapters.base import AdapterError, PermanentError
 from opsdesk.comms.click_to_call import click_to_call_adapter
 from opsdesk.comms.models import Channel, DeliveryStatus, Direction, Message
@@ -73,6 +73,14 @@ def call_connect(
             template="",
         ).save()
     return message
+
+
+def never_retried(payload: dict[str, Any]) -> None:
+    """A dead click-to-call is not retried from the dead-letter page: the agent who
+    clicked has moved on; they press Call again on the case."""
+    raise Refused(
+        [f"call {payload['message_id']}: a call is never placed late; press Call on the case"]
+    )
 
 
 def connect(payload: dict[str, Any]) -> None:

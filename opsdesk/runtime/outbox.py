@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 
 from opsdesk.cases.apply import timeline_row
@@ -29,6 +30,7 @@ from opsdesk.comms.adapters.base import (
     AttachmentRef,
     OutboundMessage,
     PermanentError,
+    SendResult,
     WhatsAppTemplate,
 )
 from opsdesk.comms.adapters.registry import get_adapter
@@ -36,6 +38,12 @@ from opsdesk.comms.models import DeliveryStatus, Message
 from opsdesk.runtime.models import OutboxItem, OutboxStatus
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The database went away (a restart, a failover, a killed backend): the error of
+# the connection, not of the row. psycopg raises OperationalError on a cut
+# connection and InterfaceError on a closed one.
+DATABASE_GONE = (OperationalError, InterfaceError)
 
 MESSAGE_SEND = "message.send"
 # Other kinds of side effect (e.g. "channel.hand_back"), registered by their
@@ -45,6 +53,9 @@ _EFFECTS: dict[str, Callable[[dict[str, Any]], None]] = {}
 # Called (payload, error) in the transaction that makes an item of that kind a dead
 # letter, so the app can record the give-up on its own rows (e.g. a push FAILED).
 _ON_DEAD: dict[str, Callable[[dict[str, Any], str], None]] = {}
+# Called (payload) in the transaction where an operator retries a dead item of that
+# kind (opsdesk.runtime.deadletters), so the app puts its own row back to pending.
+_ON_RETRY: dict[str, Callable[[dict[str, Any]], None]] = {}
 
 
 def register_effect(
@@ -52,10 +63,37 @@ def register_effect(
     handler: Callable[[dict[str, Any]], None],
     *,
     on_dead: Callable[[dict[str, Any], str], None] | None = None,
+    on_retry: Callable[[dict[str, Any]], None] | None = None,
 ) -> None:
     _EFFECTS[kind] = handler
     if on_dead is not None:
         _ON_DEAD[kind] = on_dead
+    if on_retry is not None:
+        _ON_RETRY[kind] = on_retry
+
+
+def effect_hooks(
+    kind: str,
+) -> tuple[Callable[[dict[str, Any], str], None] | None, Callable[[dict[str, Any]], None] | None]:
+    """The (on_dead, on_retry) hooks registered for an effect kind."""
+    return _ON_DEAD.get(kind), _ON_RETRY.get(kind)
+
+
+def _recorded(write: Callable[[], T], deadline: float) -> T:
+    """Run `write`, which records what the provider already did, again across a
+    short database outage (until `deadline`, time.monotonic()): the worker holds
+    the outcome in memory, and losing it would park a sent message as UNKNOWN."""
+    pause = 0.1
+    while True:
+        try:
+            return write()
+        except DATABASE_GONE:
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise  # inside a caller's transaction nothing can be retried here
+            log.warning("database unavailable while recording a send; retrying", exc_info=True)
+            connection.close()  # the next query reconnects
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
@@ -144,22 +182,48 @@ def _message_failed(message: Message, error: str, now: dt.datetime, status: str)
     ).save()
 
 
+def _start_attempt(item: OutboxItem) -> bool:
+    """Mark the attempt just before calling out; False when the claim was handed
+    back meanwhile. If the database goes away during the mark, it may have been
+    committed without us hearing so, which would make the reaper park an item that
+    never went out as "delivery unknown": nothing was called, so once the database
+    answers again, hand the claim back (and, if it stays away, say so)."""
+    try:
+        return bool(
+            OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
+                attempt_started_at=clock.now()
+            )
+        )
+    except DATABASE_GONE:
+        deadline = time.monotonic() + settings.OPSDESK_SEND_LEASE_SECONDS
+        _recorded(
+            lambda: OutboxItem.objects.filter(
+                pk=item.pk, status=OutboxStatus.SENDING, claimed_by=item.claimed_by
+            ).update(status=OutboxStatus.PENDING, lease_until=None, attempt_started_at=None),
+            deadline,
+        )
+        return False
+
+
 def run_effect(item: OutboxItem) -> str:
-    if not OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
-        attempt_started_at=clock.now()
-    ):
+    if not _start_attempt(item):
         return OutboxStatus.PENDING
     handler = _EFFECTS.get(item.kind)
+    deadline = time.monotonic() + settings.OPSDESK_SEND_LEASE_SECONDS
     try:
         if handler is None:
             raise PermanentError(f"no handler for outbox items of kind {item.kind!r}")
         handler(item.payload)
     except AdapterError as exc:
-        return _record_error(item, exc, clock.now())
-    OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.DONE, done_at=clock.now(), attempts=item.attempts + 1, last_error=""
-    )
-    return OutboxStatus.DONE
+        return _recorded(lambda e=exc: _record_error(item, e, clock.now()), deadline)
+
+    def done() -> str:
+        OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.DONE, done_at=clock.now(), attempts=item.attempts + 1, last_error=""
+        )
+        return OutboxStatus.DONE
+
+    return _recorded(done, deadline)
 
 
 def send_one(item_id: int) -> str:
@@ -173,15 +237,17 @@ def send_one(item_id: int) -> str:
 
 
 def _send_message(item: OutboxItem, message: Message) -> str:
-    started = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
-        attempt_started_at=clock.now()
-    )
-    if not started:
+    if not _start_attempt(item):
         return OutboxStatus.PENDING  # the claim expired and was handed back meanwhile
+    deadline = time.monotonic() + settings.OPSDESK_SEND_LEASE_SECONDS
     try:
         result = get_adapter(message.channel).send(_outbound(message))
     except AdapterError as exc:
-        return _record_error(item, exc, clock.now())
+        return _recorded(lambda e=exc: _record_error(item, e, clock.now()), deadline)
+    return _recorded(lambda: _record_sent(item, message, result), deadline)
+
+
+def _record_sent(item: OutboxItem, message: Message, result: SendResult) -> str:
     now = clock.now()
     with transaction.atomic():
         done = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING).update(
@@ -215,24 +281,27 @@ def _record_error(item: OutboxItem, exc: AdapterError, now: dt.datetime) -> str:
     attempts = item.attempts + 1
     error = f"{exc.code + ': ' if exc.code else ''}{exc}"
     give_up = not exc.retryable or attempts >= settings.OPSDESK_MAX_SEND_ATTEMPTS
+    # Compare-and-set on SENDING: run again after a lost commit (_recorded), or after
+    # the reaper took the item, it changes nothing.
+    sending = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.SENDING)
     with transaction.atomic():
         if give_up:
-            OutboxItem.objects.filter(pk=item.pk).update(
-                status=OutboxStatus.DEAD, attempts=attempts, last_error=error
-            )
+            if not sending.update(status=OutboxStatus.DEAD, attempts=attempts, last_error=error):
+                return OutboxStatus.DEAD
             if item.message is not None:
                 _message_failed(item.message, error, now, DeliveryStatus.FAILED)
             elif (on_dead := _ON_DEAD.get(item.kind)) is not None:
                 on_dead(item.payload, error)
             return OutboxStatus.DEAD
-        OutboxItem.objects.filter(pk=item.pk).update(
+        if not sending.update(
             status=OutboxStatus.PENDING,
             attempts=attempts,
             last_error=error,
             next_attempt_at=now + backoff(attempts, exc.retry_after),
             lease_until=None,
             attempt_started_at=None,
-        )
+        ):
+            return OutboxStatus.PENDING
     log.warning("send %s failed (attempt %s), will retry: %s", item.pk, attempts, error)
     return OutboxStatus.PENDING
 
@@ -243,6 +312,11 @@ def dispatch_due(now: dt.datetime, worker: str, limit: int = 50) -> int:
     for item_id in ids:
         try:
             send_one(item_id)
+        except DATABASE_GONE:
+            # The rest of the batch would fail the same way. Claims not yet attempted
+            # go back to PENDING when their lease ends (reap_expired).
+            log.exception("database unavailable; outbox item %s and the rest wait", item_id)
+            raise
         except Exception:
             log.exception("outbox item %s failed unexpectedly", item_id)
     return len(ids)

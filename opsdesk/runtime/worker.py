@@ -27,11 +27,11 @@ import time
 from types import FrameType
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.runtime.outbox import dispatch_due
+from opsdesk.runtime.outbox import DATABASE_GONE, dispatch_due
 from opsdesk.runtime.timers import fire_due_timers, next_due
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,8 @@ class Worker:
 
     def bill_retainers(self) -> None:
         """The day's retainer invoices, once a day; a failure waits for the next day
-        (or restart) rather than retrying every pass."""
+        (or restart) rather than retrying every pass, except an unavailable database,
+        which is tried again next pass: a restart at midnight must not skip a day."""
         # Imported here: billing builds on the runtime, not the other way round.
         from opsdesk.billing.services import retainers_bill_due
 
@@ -72,6 +73,9 @@ class Worker:
         self.billed_on = today
         try:
             invoices = retainers_bill_due(today, Actor("worker"))
+        except DATABASE_GONE:
+            self.billed_on = None
+            raise
         except Exception:
             log.exception("billing retainers failed; next try tomorrow")
             return
@@ -101,12 +105,26 @@ class Worker:
         signal.signal(signal.SIGINT, self._stop)
         log.info("worker %s started", self.name)
         while not self.stopping:
-            close_old_connections()  # survive a database restart between passes
-            try:
-                busy = self.run_once()
-                sleep = 0.0 if busy else self.idle_seconds()
-            except Exception:
-                log.exception("worker pass failed; retrying")
-                sleep = self.interval
+            sleep = self.run_pass()
             if sleep:
                 time.sleep(sleep)
+
+    def run_pass(self) -> float:
+        """One pass of the loop that never raises; how long to sleep after it.
+
+        A database restart, a failover or a killed backend makes the pass fail
+        with OperationalError/InterfaceError: the worker logs it, drops the
+        connection and tries again after `interval`, so it comes back on its own
+        when the database does. Work cut off mid-way is still in the database:
+        a timer's transaction rolled back (still PENDING), an outbox claim goes
+        back to PENDING when its lease ends."""
+        close_old_connections()  # reconnect (health check) if the last pass broke it
+        try:
+            busy = self.run_once()
+            return 0.0 if busy else self.idle_seconds()
+        except DATABASE_GONE as exc:
+            log.warning("database unavailable (%s); retrying in %ss", exc, self.interval)
+            connection.close()
+        except Exception:
+            log.exception("worker pass failed; retrying")
+        return self.interval

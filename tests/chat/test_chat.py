@@ -253,3 +253,25 @@ def test_the_cli_refuses_bad_input_and_creates_nothing(db: Any, frozen_clock: An
         "  webhook_url: an absolute http(s) URL of at most 500 characters"
     )
     assert ChatChannel.objects.count() == 0
+
+
+def test_an_operator_retries_a_dead_post_once_the_url_is_fixed(
+    case: Case, channel: ChatChannel, endpoint: FakeChatWebhook, frozen_clock: Any
+) -> None:
+    from opsdesk.common.actors import Actor
+    from opsdesk.runtime.deadletters import dead_letters_retry
+
+    chat_channel_set("#inquiries", f"{endpoint.origin}/services/revoked", ADMIN)
+    post = chat_post_record("#inquiries", TEXT, case=case, now=clock.now())
+    Worker().run_once()
+    assert state(post) == ("FAILED", 1, "#inquiries webhook answered HTTP 404", None)
+
+    chat_channel_set("#inquiries", endpoint.url, ADMIN)  # the admin fixed the webhook
+    item = OutboxItem.objects.get()
+    dead_letters_retry([item.pk], Actor("user:root"))
+    assert state(post) == ("PENDING", 0, "", None)
+    Worker().run_once()
+    assert state(post) == ("DELIVERED", 1, "", clock.now())
+    assert endpoint.requests == [{"text": TEXT}]
+    item.refresh_from_db()
+    assert item.status == "DONE"

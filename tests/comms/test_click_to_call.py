@@ -10,8 +10,10 @@ from django.test import Client
 
 from opsdesk.access.tokens import token_create
 from opsdesk.common.actors import Actor
+from opsdesk.common.errors import Refused
 from opsdesk.comms.models import Message
 from opsdesk.customers.services import CustomerInput, customer_create
+from opsdesk.runtime.deadletters import dead_letters_retry
 from opsdesk.runtime.models import OutboxItem
 from opsdesk.runtime.worker import Worker
 from opsdesk.staff.models import Agent
@@ -98,6 +100,18 @@ def test_a_refused_call_is_failed_at_once_and_never_rings_later(
     call = Message.objects.get(pk=response.json()["id"])
     assert call.status == "FAILED"
     assert OutboxItem.objects.get(kind="call.connect").status == "DEAD"
+    assert twilio.requests == []
+
+    # Nor from the dead-letter page: the agent presses Call again instead.
+    item = OutboxItem.objects.get(kind="call.connect")
+    before = (item.status, item.attempts, item.last_error, item.next_attempt_at)
+    with pytest.raises(Refused, match="a call is never placed late; press Call on the case"):
+        dead_letters_retry([item.pk], Actor("user:root"))
+    item.refresh_from_db()
+    assert (item.status, item.attempts, item.last_error, item.next_attempt_at) == before
+    call.refresh_from_db()
+    assert call.status == "FAILED"
+    Worker().run_once()
     assert twilio.requests == []
 
 

@@ -61,6 +61,7 @@ class FakeWhatsAppCloud(FakeJsonProvider):
         self.token = token
         self.version = version
         self.requests: list[dict[str, Any]] = []  # parsed bodies of accepted (200) requests
+        self._hangs: list[float] = []  # see hang_next
 
     @property
     def url(self) -> str:
@@ -71,8 +72,27 @@ class FakeWhatsAppCloud(FakeJsonProvider):
     def messages_url(self) -> str:
         return f"{self.url}/{self.phone_number_id}/messages"
 
+    def hang_next(self, seconds: float, *, count: int = 1) -> None:
+        """Stall the next `count` requests for `seconds`, then drop them unsent (a
+        504 nobody reads): a client timeout where the message never went out.
+        (`delay_next` stalls and then sends: a timeout after the provider took it.)"""
+        with self._lock:
+            self._hangs.extend([seconds] * count)
+
+    def _hang(self, received: Received) -> bool:
+        with self._lock:
+            seconds = self._hangs.pop(0) if self._hangs else None
+            if seconds is not None:
+                self.received.append(received)
+        if seconds is None:
+            return False
+        self._stopping.wait(seconds)
+        return True
+
     def handle(self, received: Received) -> Reply:
         method, path, headers, raw = received.method, received.path, received.headers, received.body
+        if self._hang(received):
+            return Reply(504, _error(131016, "Gateway timeout"))
         if not self.arrive(received):
             return Reply(503, _error(131016, "Service unavailable"))
         try:
