@@ -23,6 +23,7 @@ from opsdesk.applications.models import Application, MissingItem, Traveller
 from opsdesk.common.errors import NotAllowed
 from opsdesk.partners.models import PartnerPlatform
 from opsdesk.partners.selectors import case_pushes
+from opsdesk.privacy.audit import record_view
 
 router = Router(tags=["applications"], auth=AUTH)
 
@@ -187,7 +188,9 @@ def _readable(request: HttpRequest, application_id: str) -> Application:
 
 @router.get("/applications/{application_id}", response={200: ApplicationOut, **ERRORS})
 def get(request: HttpRequest, application_id: str) -> Any:
-    return application_out(_readable(request, application_id))
+    app = _readable(request, application_id)
+    record_view(request, app.customer_id, app.case_id)
+    return application_out(app)
 
 
 @router.post(

@@ -25,6 +25,7 @@ from opsdesk.billing.models import Invoice, Payment, PaymentLink, Quote, Retaine
 from opsdesk.billing.pdf import quote_pdf
 from opsdesk.billing.providers import BadSignature
 from opsdesk.billing.selectors import quote_balance
+from opsdesk.privacy.audit import record_export, record_view
 
 router = Router(tags=["billing"], auth=AUTH)
 
@@ -182,7 +183,9 @@ def create(request: HttpRequest, payload: QuoteIn) -> Any:
 
 @router.get("/quotes/{quote_id}", response={200: QuoteOut, **ERRORS})
 def get(request: HttpRequest, quote_id: str) -> Any:
-    return quote_out(_quote(request, quote_id, "customer.view"))
+    quote = _quote(request, quote_id, "customer.view")
+    record_view(request, quote.customer_id, quote.case_id)
+    return quote_out(quote)
 
 
 @router.post("/quotes/{quote_id}/send", response={200: QuoteOut, **ERRORS})
@@ -235,7 +238,9 @@ def pdf(request: HttpRequest, quote_id: str) -> Any:
     """The quote as a PDF (application/pdf); 404 for a customer the caller may not see."""
     quote = Quote.objects.filter(visible_via(request.user, "customer_id")).get(pk=quote_id)
     restrict(request.user, "customer.view", quote.customer)
-    response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+    data = quote_pdf(quote)
+    record_export(request, quote.customer_id, "pdf", case_id=quote.case_id)
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
     return response
 

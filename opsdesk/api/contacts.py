@@ -26,6 +26,7 @@ from opsdesk.contacts.services import (
     contact_reason,
     ticket_search,
 )
+from opsdesk.privacy.audit import record_view
 
 router = Router(tags=["contacts"], auth=AUTH)
 ACTION = "case.act"
@@ -187,7 +188,9 @@ def open_contact(request: HttpRequest, payload: ContactIn) -> Status[Any]:
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
 def get_contact(request: HttpRequest, contact_id: str) -> dict[str, Any]:
     """The contact, its facts and where its script stands."""
-    return _out(_contact(request, contact_id).pk)
+    contact = _contact(request, contact_id)
+    record_view(request, contact.customer_id, contact.ticket_id)
+    return _out(contact.pk)
 
 
 @router.post("/contacts/{contact_id}/reason", response={200: ContactOut, **ERRORS})

@@ -31,6 +31,7 @@ from opsdesk.customers.services import (
     customer_update,
     document_receive,
 )
+from opsdesk.privacy.audit import record_view
 
 router = Router(tags=["customers"], auth=AUTH)
 
@@ -69,7 +70,9 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
 def get_customer(request: HttpRequest, customer_id: str) -> dict[str, Any]:
-    return customer_out(lookups.customer(request, customer_id, "customer.view"))
+    c = lookups.customer(request, customer_id, "customer.view")
+    record_view(request, c.pk)
+    return customer_out(c)
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
@@ -84,6 +87,7 @@ def timeline(
     request: HttpRequest, customer_id: str, limit: int = 100, offset: int = 0
 ) -> list[Any]:
     c = lookups.customer(request, customer_id, "customer.view")
+    record_view(request, c.pk)
     return lookups.page(c.timeline.order_by("-id"), limit, offset)
 
 
@@ -92,6 +96,7 @@ def messages(
     request: HttpRequest, customer_id: str, limit: int = 100, offset: int = 0
 ) -> list[Any]:
     c = lookups.customer(request, customer_id, "customer.view")
+    record_view(request, c.pk)
     return lookups.page(c.messages.order_by("-created_at"), limit, offset)
 
 

@@ -21,6 +21,7 @@ from opsdesk.customers.documents import (
     document_verify,
 )
 from opsdesk.customers.models import Document
+from opsdesk.privacy.audit import record_export
 
 router = Router(tags=["documents"], auth=AUTH)
 
@@ -67,6 +68,7 @@ def pack(
     c = lookups.customer(request, customer_id, "customer.view")
     only_case = Case.objects.get(pk=case, customer=c) if case else None
     filename, data = document_pack(c, case=only_case, subject=subject)
+    record_export(request, c.pk, "zip", case_id=only_case.pk if only_case else None)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

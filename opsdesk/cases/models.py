@@ -167,6 +167,8 @@ class EventType(models.TextChoices):
     PRIORITY_CLIENT = "PRIORITY_CLIENT"  # put on the priority client list
     CONTACT_OPENED = "CONTACT_OPENED"  # a contact desk took a call or message about a ticket
     CONTACT_CLOSED = "CONTACT_CLOSED"  # ... and closed it with a disposition tag
+    MESSAGE_RETRIED = "MESSAGE_RETRIED"  # an operator sent a dead letter's message again
+    CUSTOMER_ERASED = "CUSTOMER_ERASED"  # personal data erased on request (opsdesk.privacy)
 
 
 class CaseMilestone(models.Model):

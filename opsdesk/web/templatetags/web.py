@@ -99,3 +99,11 @@ def when(value: Any, style: str = "long") -> str:
 @register.filter
 def iso(value: Any) -> str:
     return formats.iso(value)
+
+
+@register.filter
+def may_audit(user: Any, customer: Any) -> bool:
+    """Whether the signed-in user may read the customer's audit log (the link to it)."""
+    from opsdesk.privacy.access import may_read_audit
+
+    return may_read_audit(user, customer)
