@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    # django-ninja's own static Swagger UI for /api/v1/docs (without it the page loads
+    # scripts from a CDN, which the CSP and a closed network both refuse).
+    "ninja",
     "opsdesk.access",
     "opsdesk.staff",
     "opsdesk.customers",
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
     "opsdesk.intake",
     "opsdesk.contacts",
     "opsdesk.chat",
+    "opsdesk.privacy",
     "opsdesk.portal",
     "opsdesk.reports",
     "opsdesk.api",
@@ -83,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: the agent UI in the signed-in user's language.
+    "opsdesk.web.language.AgentLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "opsdesk.urls"
@@ -134,6 +140,10 @@ else:
     # dj_database_url sets CONN_MAX_AGE (to 0) itself, so assign, not setdefault.
     DATABASES["default"]["CONN_MAX_AGE"] = OPSDESK_DB_CONN_MAX_AGE
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # A database host that drops packets (a failover, a cut link) would hang a connect
+    # for minutes; fail in 5 s, answer 503 and try again. ?connect_timeout=N overrides.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if _env_bool("OPSDESK_DB_TRANSACTION_POOLER", False):
     # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction:
     # .iterator() reads through client-side cursors instead of server-side ones.
@@ -156,6 +166,11 @@ LOGOUT_REDIRECT_URL = "/login/"
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The agent UI's languages (opsdesk.web.language); customer texts have their own.
+LANGUAGES = [("en", "English"), ("tr", "Türkçe")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Turkish dates, but numbers with a decimal point (opsdesk/formats/tr/formats.py).
+FORMAT_MODULE_PATH = ["opsdesk.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

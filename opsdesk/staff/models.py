@@ -65,3 +65,20 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UserPreference(models.Model):
+    """A signed-in user's own settings. Per user, not per Agent: a superuser may
+    have no Agent and still use the agent UI."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="preference",
+    )
+    # One of settings.LANGUAGES; "" = the browser's Accept-Language, else English.
+    language = models.CharField(max_length=8, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or 'browser'}"

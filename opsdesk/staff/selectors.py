@@ -6,8 +6,10 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+
 from opsdesk.staff.calendars import agent_calendar_row
-from opsdesk.staff.models import Agent, Role
+from opsdesk.staff.models import Agent, Role, UserPreference
 
 DEFAULT_TIMEZONE = "Europe/Istanbul"
 
@@ -40,3 +42,16 @@ def teams_with_active_agents(names: Iterable[str]) -> set[str]:
         .values_list("team__name", flat=True)
         .distinct()
     )
+
+
+def ui_languages() -> dict[str, str]:
+    """The agent UI's languages: code -> name in that language."""
+    return dict(settings.LANGUAGES)
+
+
+def user_language(user: Any) -> str:
+    """The user's chosen language code, or "" (none chosen: follow the browser)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    code = UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True)
+    return next(iter(code), "")

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from opsdesk.common.errors import ValidationFailed
-from opsdesk.staff.models import Agent, Role, Team
+from opsdesk.common.actors import Actor
+from opsdesk.common.errors import NotAllowed, ValidationFailed
+from opsdesk.staff.models import Agent, Role, Team, UserPreference
+from opsdesk.staff.selectors import ui_languages
 
 
 def agent_create(
@@ -54,3 +57,25 @@ def agent_create(
             service_types=list(service_types),
             capacity=capacity,
         )
+
+
+def user_language_set(user_id: int, language: str, actor: Actor) -> UserPreference:
+    """Save the user's UI language ("" = follow the browser). Only the user changes it."""
+    if actor.user is None or actor.user.pk != user_id:
+        raise NotAllowed(_("Only the user changes their own language."))
+    language = language.strip()
+    if language and language not in ui_languages():
+        raise ValidationFailed(
+            {
+                "language": [
+                    _("Choose one of the languages offered (%(code)s is not one).")
+                    % {"code": language}
+                ]
+            }
+        )
+    with transaction.atomic():
+        pref, _created = UserPreference.objects.select_for_update().get_or_create(user_id=user_id)
+        if pref.language != language:
+            pref.language = language
+            pref.save(update_fields=["language"])
+    return pref

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opsdesk.access.policy import agent_of, restrict
@@ -122,7 +123,7 @@ def flag_override(request: HttpRequest, customer_id: str, flag_id: str) -> HttpR
         # An override without a reason would silently "resolve" a fixed field;
         # the form asks for one, so say so rather than guess.
         def call(actor: Actor) -> Any:
-            raise ValidationFailed({"reason": ["give a reason for the override"]})
+            raise ValidationFailed({"reason": [_("give a reason for the override")]})
     else:
 
         def call(actor: Actor) -> Any:
@@ -223,7 +224,7 @@ def task_check(request: HttpRequest, customer_id: str, task_id: str) -> HttpResp
         try:
             index = int(request.POST.get("index", ""))
         except ValueError:
-            raise ValidationFailed({"index": ["not a checklist item"]}) from None
+            raise ValidationFailed({"index": [_("not a checklist item")]}) from None
         return task_check_item(task.pk, index, bool(request.POST.get("done")), actor)
 
     return _act(
@@ -298,7 +299,7 @@ def message_send(request: HttpRequest, customer_id: str, case_id: str) -> HttpRe
 
     def call(actor: Actor) -> Any:
         if not template:
-            raise ValidationFailed({"template": ["choose a template"]})
+            raise ValidationFailed({"template": [_("choose a template")]})
         return message_send_template(case.pk, template, actor)
 
     return _act(
@@ -324,7 +325,7 @@ def call_view(request: HttpRequest, customer_id: str) -> HttpResponse:
 
     def call(actor: Actor) -> Any:
         if agent is None:
-            raise NotAllowed("only staff place calls")
+            raise NotAllowed(_("only staff place calls"))
         return call_connect(customer.pk, agent=agent, actor=actor, case_id=case_id)
 
     return _act(

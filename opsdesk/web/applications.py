@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opsdesk.access.policy import restrict
@@ -80,7 +81,7 @@ def missing_item_add(request: HttpRequest, customer_id: str, application_id: str
             note=post.get("note", ""),
             actor=actor,
         ),
-        done=f"Noted as missing: {label}.",
+        done=_("Noted as missing: %(label)s.") % {"label": label},
         case_id=app.case_id,
     )
 
@@ -100,7 +101,7 @@ def missing_item_resolve_view(request: HttpRequest, customer_id: str, item_id: i
         customer,
         key=f"item:{item.pk}",
         call=lambda actor: missing_item_resolve(item.pk, status=status, actor=actor),
-        done=f"{item.label}: {status.lower() or 'resolved'}.",
+        done=f"{item.label}: {status.lower() or _('resolved')}.",
         case_id=item.application.case_id,
     )
 
@@ -141,7 +142,7 @@ def traveller_appointment(
         customer,
         key=f"traveller:{t.pk}",
         call=call,
-        done=f"Appointment recorded for {_name(t)}.",
+        done=_("Appointment recorded for %(name)s.") % {"name": _name(t)},
         case_id=t.application.case_id,
     )
 
@@ -157,6 +158,6 @@ def traveller_status(request: HttpRequest, customer_id: str, traveller_id: str) 
         customer,
         key=f"traveller-status:{t.pk}",
         call=lambda actor: traveller_update(t.pk, actor=actor, status=status),
-        done=f"{_name(t)}: status updated.",
+        done=_("%(name)s: status updated.") % {"name": _name(t)},
         case_id=t.application.case_id,
     )

@@ -7,6 +7,9 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from opsdesk.access.policy import restrict
@@ -23,11 +26,11 @@ from opsdesk.web.shortcuts import page, staff_view
 
 # (css, title) of the series, for the legend
 SERIES = (
-    ("bar-received", "Contacts"),
-    ("bar-confirmed", "Resolved"),
-    ("bar-rejected", "Unresolved / breached"),
-    ("bar-not_responding", "Unresolved complaints"),
-    ("bar-eligible", "With a promise date"),
+    ("bar-received", gettext_lazy("Contacts")),
+    ("bar-confirmed", gettext_lazy("Resolved")),
+    ("bar-rejected", gettext_lazy("Unresolved / breached")),
+    ("bar-not_responding", gettext_lazy("Unresolved complaints")),
+    ("bar-eligible", gettext_lazy("With a promise date")),
 )
 
 
@@ -39,22 +42,28 @@ def percent(value: float | None) -> str:
 def _charts(report: ContactReport) -> list[Chart]:
     tags = grouped_bars(
         "chart-tags",
-        "Contacts by disposition (first two levels)",
+        _("Contacts by disposition (first two levels)"),
         [
             (
                 g.tag,
                 [
                     BarValue(
-                        g.contacts, "bar-received", str(g.contacts), f"Contacts: {g.contacts}"
+                        g.contacts,
+                        "bar-received",
+                        str(g.contacts),
+                        _("Contacts: %(n)s") % {"n": g.contacts},
                     ),
                     BarValue(
-                        g.resolved, "bar-confirmed", str(g.resolved), f"Resolved: {g.resolved}"
+                        g.resolved,
+                        "bar-confirmed",
+                        str(g.resolved),
+                        _("Resolved: %(n)s") % {"n": g.resolved},
                     ),
                     BarValue(
                         g.unresolved,
                         "bar-rejected",
                         str(g.unresolved),
-                        f"Unresolved: {g.unresolved}",
+                        _("Unresolved: %(n)s") % {"n": g.unresolved},
                     ),
                 ],
             )
@@ -63,7 +72,7 @@ def _charts(report: ContactReport) -> list[Chart]:
     )
     ageing = grouped_bars(
         "chart-ageing",
-        "Unresolved complaints by age",
+        _("Unresolved complaints by age"),
         [
             (
                 b.title,
@@ -74,22 +83,22 @@ def _charts(report: ContactReport) -> list[Chart]:
     )
     spd = grouped_bars(
         "chart-spd",
-        "SPD breaches per day",
+        _("SPD breaches per day"),
         [
             (
-                f"{d.day:%a} {d.day.day} {d.day:%b}",
+                date_format(d.day, "D j M"),
                 [
                     BarValue(
                         d.breached,
                         "bar-rejected",
                         f"{d.breached} · {percent(d.share)}",
-                        f"Breached: {d.breached}",
+                        _("Breached: %(n)s") % {"n": d.breached},
                     ),
                     BarValue(
                         d.with_promise,
                         "bar-eligible",
                         str(d.with_promise),
-                        f"With a promise date: {d.with_promise}",
+                        _("With a promise date: %(n)s") % {"n": d.with_promise},
                     ),
                 ],
             )

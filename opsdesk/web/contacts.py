@@ -22,6 +22,7 @@ from opsdesk.contacts.services import (
     contact_reason,
     ticket_search,
 )
+from opsdesk.privacy.audit import record_view
 from opsdesk.web.feedback import Feedback, attempt
 from opsdesk.web.shortcuts import page, parse_local_datetime, staff_view
 
@@ -115,7 +116,9 @@ def _render(request: HttpRequest, contact: Contact, fb: Feedback | None = None) 
 @require_GET
 @staff_view
 def contact_page(request: HttpRequest, contact_id: str) -> HttpResponse:
-    return _render(request, _contact(request, contact_id))
+    contact = _contact(request, contact_id)
+    record_view(request, contact.customer_id, contact.ticket_id)
+    return _render(request, contact)
 
 
 def _post(

@@ -18,6 +18,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.access.policy import restrict
@@ -46,7 +48,8 @@ def _date(request: HttpRequest, value: str | None) -> tuple[dt.date, Feedback | 
     try:
         return dt.date.fromisoformat(value), None
     except ValueError:
-        fb = Feedback("date", 422, message=f"No such day: {value!r}. Showing today.")
+        message = gettext("No such day: %(value)s. Showing today.") % {"value": repr(value)}
+        fb = Feedback("date", 422, message=message)
         return _today(request), fb
 
 
@@ -119,12 +122,13 @@ def plan_day(request: HttpRequest) -> HttpResponse:
         return _board_page(request, date, fb)
     result = results[0]
     if result.nothing_to_plan:
-        messages.success(request, f"Nothing to plan on {date:%a %-d %b %Y}.")
+        day = date_format(date, "D j M Y")
+        messages.success(request, gettext("Nothing to plan on %(day)s.") % {"day": day})
     else:
         messages.success(
             request,
-            f"Day planned: {result.planned} work orders on routes, "
-            f"{result.unplanned} left unplanned.",
+            gettext("Day planned: %(planned)s work orders on routes, %(unplanned)s left unplanned.")
+            % {"planned": result.planned, "unplanned": result.unplanned},
         )
     return _back(date)
 
@@ -133,9 +137,9 @@ def _position(value: str) -> int:
     try:
         position = int(value)
     except ValueError:
-        raise ValidationFailed({"position": ["a whole number from 1"]}) from None
+        raise ValidationFailed({"position": [gettext("a whole number from 1")]}) from None
     if position < 1:
-        raise ValidationFailed({"position": ["a whole number from 1"]})
+        raise ValidationFailed({"position": [gettext("a whole number from 1")]})
     return position
 
 
@@ -160,10 +164,14 @@ def move(request: HttpRequest, work_order_id: str) -> HttpResponse:
     done = moved[0]
     where = wo.address or wo.pk
     if done.technician_id is None:
-        messages.success(request, f"{where}: taken off the plan.")
+        messages.success(request, gettext("%(where)s: taken off the plan.") % {"where": where})
     else:
         name = Technician.objects.values_list("agent__name", flat=True).get(pk=done.technician_id)
-        messages.success(request, f"{where}: moved to {name}, stop {done.route_position}.")
+        messages.success(
+            request,
+            gettext("%(where)s: moved to %(name)s, stop %(stop)s.")
+            % {"where": where, "name": name, "stop": done.route_position},
+        )
     return _back(date)
 
 
@@ -187,6 +195,12 @@ def technician_out(request: HttpRequest, technician_id: str) -> HttpResponse:
     if fb is not None:
         return _board_page(request, date, fb)
     n = moved[0]
-    jobs = "1 work order" if n == 1 else f"{n} work orders"
-    messages.success(request, f"{tech.agent.name} is out on {date:%a %-d %b}: {jobs} re-planned.")
+    text = ngettext(
+        "%(name)s is out on %(day)s: %(n)s work order re-planned.",
+        "%(name)s is out on %(day)s: %(n)s work orders re-planned.",
+        n,
+    )
+    messages.success(
+        request, text % {"name": tech.agent.name, "day": date_format(date, "D j M"), "n": n}
+    )
     return _back(date)

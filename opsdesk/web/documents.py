@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.access.policy import restrict
@@ -23,6 +24,7 @@ from opsdesk.customers.documents import (
     document_verify,
 )
 from opsdesk.customers.models import Document
+from opsdesk.privacy.audit import record_export
 from opsdesk.web.actions import _act
 from opsdesk.web.shortcuts import customer_or_404, page, staff_view
 
@@ -39,7 +41,7 @@ def document_upload_view(request: HttpRequest, customer_id: str) -> HttpResponse
 
     def call(actor: Actor) -> Any:
         if file is None:
-            raise ValidationFailed({"file": ["choose a file"]})
+            raise ValidationFailed({"file": [_("choose a file")]})
         return document_upload(customer, doc_type=doc_type, file=file, actor=actor, subject=subject)
 
     return _act(
@@ -92,6 +94,7 @@ def document_pack_download(request: HttpRequest, customer_id: str) -> HttpRespon
         filename, data = document_pack(customer)
     except Conflict as exc:  # a stored file changed or went missing
         return page(request, "web/error.html", {"message": str(exc)}, status=409)
+    record_export(request, customer.pk, "zip")
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

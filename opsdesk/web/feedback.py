@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import Conflict, NotAllowed, Refused, ValidationFailed
@@ -58,7 +59,7 @@ def attempt(
         reasons = conflict_reasons(exc)
         fb = Feedback(key, 409, reasons=reasons, message="" if reasons else str(exc))
     except NotAllowed:
-        fb = Feedback(key, 403, message="You are not allowed to do this.")
+        fb = Feedback(key, 403, message=_("You are not allowed to do this."))
     if fb is not None:
         fb.values, fb.section = request.POST, section
     return fb

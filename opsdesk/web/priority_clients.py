@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.access.policy import restrict
@@ -69,7 +70,9 @@ def priority_client_save(request: HttpRequest, customer_id: str) -> HttpResponse
     fb = attempt(request, f"priority:{customer.pk}", call, section="priority")
     if fb is not None:
         return _page(request, fb)
-    messages.success(request, f"{customer.full_name} is on the priority client list.")
+    messages.success(
+        request, _("%(name)s is on the priority client list.") % {"name": customer.full_name}
+    )
     return redirect("web:priority_clients")
 
 
@@ -85,5 +88,8 @@ def priority_client_remove_view(request: HttpRequest, customer_id: str) -> HttpR
     fb = attempt(request, f"priority:{customer.pk}", call, section="priority")
     if fb is not None:
         return _page(request, fb)
-    messages.success(request, f"{customer.full_name} is no longer on the priority client list.")
+    messages.success(
+        request,
+        _("%(name)s is no longer on the priority client list.") % {"name": customer.full_name},
+    )
     return redirect("web:priority_clients")

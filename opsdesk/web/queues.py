@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.access.policy import restrict, visible_tasks, visible_via
@@ -98,8 +99,13 @@ def order_route_view(request: HttpRequest, order_id: str) -> HttpResponse:
     # Said once, on the next page: the routed order may now be out of the agent's view.
     messages.success(
         request,
-        f"Order {done.external_ref} ({order.channel.name}) routed to {done.team.name}: "
-        f"case {done.case.number} opened.",
+        _("Order %(ref)s (%(channel)s) routed to %(team)s: case %(case)s opened.")
+        % {
+            "ref": done.external_ref,
+            "channel": order.channel.name,
+            "team": done.team.name,
+            "case": done.case.number,
+        },
     )
     return redirect("web:exceptions")
 
@@ -148,7 +154,7 @@ def retention_task_complete(request: HttpRequest, task_id: str) -> HttpResponse:
     if fb is not None:
         return _retention_page(request, fb)
     number = Case.objects.values_list("number", flat=True).get(pk=task.case_id)
-    messages.success(request, f"Retention call of case {number} recorded.")
+    messages.success(request, _("Retention call of case %(number)s recorded.") % {"number": number})
     return redirect("web:retention")
 
 
@@ -174,7 +180,10 @@ def retention_transition(request: HttpRequest, case_id: str) -> HttpResponse:
     case.refresh_from_db(fields=["state"])
     pb = selectors.playbooks_by_version([case.playbook_id]).get(case.playbook_id)
     label = dict(selectors.manual_transitions(pb, before)).get(to, to)
+    now = selectors.state_label(pb, case.state)
     messages.success(
-        request, f"Case {case.number}: {label}. Now: {selectors.state_label(pb, case.state)}."
+        request,
+        _("Case %(number)s: %(label)s. Now: %(state)s.")
+        % {"number": case.number, "label": label, "state": now},
     )
     return redirect("web:retention")

@@ -43,6 +43,7 @@ from opsdesk.cases.models import Case
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import ValidationFailed
 from opsdesk.customers.models import Customer
+from opsdesk.privacy.audit import record_export
 from opsdesk.web.actions import _act
 from opsdesk.web.shortcuts import customer_or_404, staff_view
 
@@ -259,7 +260,9 @@ def quote_pdf_view(request: HttpRequest, quote_id: str) -> HttpResponse:
     if quote is None:
         raise Http404("no such quote")
     restrict(request.user, "customer.view", quote.customer)
-    return _pdf(quote_pdf(quote), quote.number)
+    data = quote_pdf(quote)
+    record_export(request, quote.customer_id, "pdf", case_id=quote.case_id)
+    return _pdf(data, quote.number)
 
 
 @require_GET
@@ -273,4 +276,6 @@ def invoice_pdf_view(request: HttpRequest, invoice_id: str) -> HttpResponse:
     if invoice is None:
         raise Http404("no such invoice")
     restrict(request.user, "customer.view", invoice.customer)
-    return _pdf(invoice_pdf(invoice), invoice.number)
+    data = invoice_pdf(invoice)
+    record_export(request, invoice.customer_id, "pdf", case_id=invoice.case_id)
+    return _pdf(data, invoice.number)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from opsdesk.access.policy import restrict
@@ -27,14 +28,14 @@ def duration_text(value: dt.timedelta | None) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {mins:02d} min"
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": f"{mins:02d}"}
 
 
 def _charts(rows: list[ChannelRow]) -> list[Chart]:
     funnel = grouped_bars(
         "chart-orders",
-        "Orders by channel",
+        _("Orders by channel"),
         [
             (
                 r.name,
@@ -53,7 +54,7 @@ def _charts(rows: list[ChannelRow]) -> list[Chart]:
     )
     median = grouped_bars(
         "chart-median",
-        "Median time to confirm",
+        _("Median time to confirm"),
         [
             (
                 r.name,
@@ -72,7 +73,7 @@ def _charts(rows: list[ChannelRow]) -> list[Chart]:
     )
     causes = grouped_bars(
         "chart-causes",
-        "Top rejection causes",
+        _("Top rejection causes"),
         [
             (r.name, [BarValue(n, "bar-cause", f"{n} · {cause}") for cause, n in r.causes])
             for r in rows

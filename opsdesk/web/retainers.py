@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opsdesk.access.policy import restrict, visible_customers, visible_via
@@ -37,18 +38,18 @@ def _create(request: HttpRequest, actor: Actor) -> Retainer:
         visible_customers(request.user).filter(pk=post.get("customer_id", "").strip()).first()
     )
     if customer is None:  # another team's customer looks like no customer
-        raise ValidationFailed({"customer_id": ["no such customer"]})
+        raise ValidationFailed({"customer_id": [_("no such customer")]})
     restrict(request.user, "case.act", customer)
     errors: dict[str, list[str]] = {}
     starts_on = _date(post.get("starts_on", ""))
     if starts_on is None:
-        errors["starts_on"] = ["a date, YYYY-MM-DD"]
+        errors["starts_on"] = [_("a date, YYYY-MM-DD")]
     discount: int | None = None
     if post.get("discount_percent", "").strip():
         try:
             discount = int(post["discount_percent"])
         except ValueError:
-            errors["discount_percent"] = ["a whole number from 0 to 100"]
+            errors["discount_percent"] = [_("a whole number from 0 to 100")]
     if errors:
         raise ValidationFailed(errors)
     assert starts_on is not None

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext as _
 
 from opsdesk.access.policy import agent_of, can, visible_customers
 from opsdesk.common.errors import NotAllowed, ValidationFailed
@@ -116,5 +117,5 @@ def parse_local_datetime(value: str, tz: zoneinfo.ZoneInfo, name: str) -> dt.dat
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed({name: ["enter a date and time"]}) from None
+        raise ValidationFailed({name: [_("enter a date and time")]}) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.access.policy import agent_of, restrict
@@ -112,8 +113,15 @@ def travel(request: HttpRequest, work_order_id: str) -> HttpResponse:
     if fb is not None:
         return _day_page(request, fb)
     eta = started[0].eta
-    told = f", ETA {formats.local(eta):%H:%M} sent to the customer" if eta else ""
-    messages.success(request, f"On the way to {wo.address or wo.pk}{told}.")
+    where = wo.address or wo.pk
+    if eta:
+        done = _("On the way to %(where)s, ETA %(eta)s sent to the customer.") % {
+            "where": where,
+            "eta": f"{formats.local(eta):%H:%M}",
+        }
+    else:
+        done = _("On the way to %(where)s.") % {"where": where}
+    messages.success(request, done)
     return redirect("web:my_day")
 
 
@@ -126,7 +134,7 @@ def arrived(request: HttpRequest, work_order_id: str) -> HttpResponse:
         wo,
         "arrived",
         lambda a: arrive(wo.pk, actor=a),
-        f"Arrived at {wo.address or wo.pk}.",
+        _("Arrived at %(where)s.") % {"where": wo.address or wo.pk},
     )
 
 
@@ -154,7 +162,8 @@ def complete(request: HttpRequest, work_order_id: str) -> HttpResponse:
             cash_collected=request.POST.get("cash_collected", "").strip() or None,
         )
 
-    return _act(request, wo, "complete", call, f"Done: {wo.address or wo.pk}.")
+    done = _("Done: %(where)s.") % {"where": wo.address or wo.pk}
+    return _act(request, wo, "complete", call, done)
 
 
 @require_POST
@@ -168,6 +177,5 @@ def cannot_complete(request: HttpRequest, work_order_id: str) -> HttpResponse:
         reason = request.POST.get("reason", "").strip()
         not_complete(wo.pk, actor=actor, reason=reason, proposed_at=proposed)
 
-    return _act(
-        request, wo, "cannot", call, f"Recorded: {wo.address or wo.pk} could not be completed."
-    )
+    done = _("Recorded: %(where)s could not be completed.") % {"where": wo.address or wo.pk}
+    return _act(request, wo, "cannot", call, done)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.access.policy import restrict
@@ -17,6 +18,7 @@ from opsdesk.common.actors import Actor
 from opsdesk.common.spreadsheets import no_formula
 from opsdesk.feedback import selectors
 from opsdesk.feedback.services import testimonial_publish
+from opsdesk.privacy.audit import record_exports
 from opsdesk.web.feedback import Feedback, attempt
 from opsdesk.web.selectors import page_number, paginate
 from opsdesk.web.shortcuts import page, staff_view
@@ -58,8 +60,12 @@ def publish(request: HttpRequest, testimonial_id: str) -> HttpResponse:
     fb = attempt(request, f"testimonial:{item.pk}", call, section="testimonials")
     if fb is not None:
         return _page(request, fb)
-    done = "published" if published else "withdrawn from the website"
-    messages.success(request, f"{item.customer.full_name}'s testimonial {done}.")
+    done = (
+        _("%(name)s's testimonial published.")
+        if published
+        else _("%(name)s's testimonial withdrawn from the website.")
+    )
+    messages.success(request, done % {"name": item.customer.full_name})
     return redirect("web:testimonials")
 
 
@@ -70,7 +76,9 @@ def testimonials_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
+    customer_ids: list[str] = []
     for t in selectors.testimonials(request.user).iterator():
+        customer_ids.append(t.customer_id)
         writer.writerow(
             [
                 # Customers wrote these: no spreadsheet formulas.
@@ -82,6 +90,7 @@ def testimonials_csv(request: HttpRequest) -> HttpResponse:
                 "yes" if t.published else "no",
             ]
         )
+    record_exports(request, customer_ids, "csv", {"file": "testimonials.csv"})
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="testimonials.csv"'
     return response

@@ -10,10 +10,13 @@ from opsdesk.web import (
     applications,
     contact_reports,
     contacts,
+    deadletters,
     dispatch,
     documents,
+    language,
     playbooks,
     priority_clients,
+    privacy,
     queues,
     quotes,
     reports,
@@ -45,6 +48,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
     path("tasks/", views.my_tasks, name="my_tasks"),
+    path("settings/language/", language.language_setting, name="language"),
     path("customers/", views.customer_list, name="customers"),
     path("customers/new/", views.customer_new, name="customer_new"),
     path("contacts/new/", contacts.contact_new, name="contact_new"),
@@ -160,5 +164,15 @@ urlpatterns = [
     path(W + "quotes/<str:quote_id>/payments/", quotes.quote_payment_view, name="quote_payment"),
     path("quotes/<str:quote_id>/pdf", quotes.quote_pdf_view, name="quote_pdf"),
     path("invoices/<str:invoice_id>/pdf", quotes.invoice_pdf_view, name="invoice_pdf"),
+    # Personal data (opsdesk.privacy): the audit log, the data export, erasure.
+    path(W + "audit/", privacy.audit_log, name="customer_audit"),
+    path(W + "privacy/export/", privacy.data_export, name="customer_data_export"),
+    path(W + "privacy/erase/", privacy.erase_view, name="customer_erase"),
     path("retainers/", retainers.retainer_list, name="retainers"),
+    path("operations/dead-letters/", deadletters.dead_letter_list, name="dead_letters"),
+    path(
+        "operations/dead-letters/retry/",
+        deadletters.dead_letter_retry,
+        name="dead_letter_retry",
+    ),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opsdesk.access.policy import restrict
@@ -20,6 +21,7 @@ from opsdesk.common.actors import Actor
 from opsdesk.common.errors import ValidationFailed
 from opsdesk.customers.models import Customer
 from opsdesk.customers.services import CustomerInput, customer_create
+from opsdesk.privacy.audit import record_view
 from opsdesk.web import selectors
 from opsdesk.web.application_panel import application_panel
 from opsdesk.web.feedback import Feedback
@@ -179,7 +181,8 @@ def workspace(request: HttpRequest, customer_id: str) -> HttpResponse:
     restrict(request.user, "customer.view", customer)
     ctx = workspace_context(customer, request.GET.get("case") or None)
     if request.GET.get("case") and ctx["ws"].case is None:
-        return page(request, "web/error.html", {"message": "No such case."}, status=404)
+        return page(request, "web/error.html", {"message": _("No such case.")}, status=404)
+    record_view(request, customer.pk, ctx["ws"].case.pk if ctx["ws"].case else None)
     return page(request, "web/workspace.html", ctx)
 
 
@@ -203,6 +206,7 @@ def messages_more(request: HttpRequest, customer_id: str) -> HttpResponse:
         offset = 0
     cases = _cases_with_playbooks(customer)
     messages, more = selectors.message_page(customer, cases, cases[0].pb if cases else None, offset)
+    record_view(request, customer.pk)  # older messages: also a look at the record
     ctx = {"customer": customer, "messages": messages, "more": more, "nav": "customers"}
     template = "web/workspace/_message_rows.html" if is_htmx(request) else "web/messages.html"
     return page(request, template, ctx)
@@ -220,6 +224,7 @@ def timeline_more(request: HttpRequest, customer_id: str) -> HttpResponse:
         before = None
     cases = _cases_with_playbooks(customer)
     events, more = selectors.timeline_page(customer, before)
+    record_view(request, customer.pk)
     ctx = {
         "customer": customer,
         "events": entries(events, cases, cases[0].pb if cases else None),

@@ -252,6 +252,12 @@ MATRIX: dict[tuple[str, str], R] = {
     ),
     # ---- the agent UI: lists and queues (filtered per persona) --------------------------
     ("GET", "tasks/"): R("AAAAADDD"),
+    ("GET", "settings/language/"): R("AAAAADDD", note="the signed-in user's own setting"),
+    ("POST", "settings/language/"): R(
+        "IIIIIDDD",
+        body={"language": "xx"},
+        note="an unknown language: 422; a user only ever sets their own",
+    ),
     ("GET", "customers/"): R("AAAAADDD", query="?q=Demir", note="a search: filtered"),
     ("GET", "customers/new/"): R("AAAAADDD"),
     ("POST", "customers/new/"): R("IIIIIDDD", note="any agent may create a customer"),
@@ -310,6 +316,10 @@ MATRIX: dict[tuple[str, str], R] = {
     ("POST", "testimonials/<str:testimonial_id>/publish/"): R("AADDDDDD"),
     ("GET", "retainers/"): R("AADDDDDD"),
     ("POST", "retainers/"): R("IIDDDDDD"),
+    ("GET", "operations/dead-letters/"): R("AADDDDDD"),
+    ("POST", "operations/dead-letters/retry/"): R(
+        "IIDDDDDD", note="no item posted: 422 once authorized (tests/runtime/test_deadletters.py)"
+    ),
     # ---- the agent UI: the customer workspace --------------------------------------------
     ("GET", "customers/<str:customer_id>/"): R(CASE_STAFF_READ),
     ("GET", "customers/<str:customer_id>/timeline/"): R(CASE_STAFF_READ),
@@ -360,4 +370,13 @@ MATRIX: dict[tuple[str, str], R] = {
     # ---- files: served only after an authorization check --------------------------------
     ("GET", "quotes/<str:quote_id>/pdf"): R(CASE_STAFF_READ),
     ("GET", "invoices/<str:invoice_id>/pdf"): R(CASE_STAFF_READ),
+    # ---- personal data (opsdesk.privacy): admins; the log also the team's manager ------------
+    ("GET", "customers/<str:customer_id>/audit/"): R("AADDDDDD"),
+    ("POST", "customers/<str:customer_id>/privacy/export/"): R("ADDDDDDD"),
+    ("GET", "customers/<str:customer_id>/privacy/erase/"): R("ADDDDDDD"),
+    ("POST", "customers/<str:customer_id>/privacy/erase/"): R(
+        "IDDDDDDD",
+        body={"confirm": "{customer_id}", "reason": "KVKK request"},
+        note="the world's case is open: 409 (tests/privacy/test_erase.py erases)",
+    ),
 }
