@@ -12,7 +12,7 @@ from opsdesk.cases.models import PlaybookVersion
 from opsdesk.common import clock
 from opsdesk.common.errors import Conflict
 from opsdesk.playbook.checks import team_references
-from opsdesk.playbook.loader import Problem, load, parse, with_lines
+from opsdesk.playbook.loader import PlaybookError, Problem, load, parse, with_lines
 from opsdesk.playbook.model import Playbook
 from opsdesk.staff.selectors import teams_with_active_agents
 
@@ -25,7 +25,13 @@ def playbook_of(version: PlaybookVersion) -> Playbook:
     key = (version.pk, version.sha256)
     pb = _parsed.get(key)
     if pb is None:
-        pb = _parsed[key] = load(version.source)
+        # Checked when it was installed: parsing is enough. The checks cost three times
+        # the parse, paid by every web and worker process on its first request, and a
+        # stored version keeps running even if a later release checks more strictly.
+        parsed, problems = parse(version.source)
+        if parsed is None or problems:
+            raise PlaybookError(problems)
+        pb = _parsed[key] = parsed
     return pb
 
 
