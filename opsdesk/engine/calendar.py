@@ -85,6 +85,8 @@ class BusinessCalendar:
     extra_holidays: tuple[dt.date, ...] = ()  # company closure days
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _closures: frozenset[dt.date] = field(init=False, repr=False, compare=False)
+    # Day -> is it a business day: asked for the same few days on every deadline.
+    _business: dict[dt.date, bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Validate eagerly so a bad config fails at load time, not inside a deadline computation.
@@ -109,6 +111,7 @@ class BusinessCalendar:
                 "(overnight shifts are not supported)"
             )
         object.__setattr__(self, "_closures", frozenset(self.extra_holidays))
+        object.__setattr__(self, "_business", {})
 
     # --- days -------------------------------------------------------------------------------
 
@@ -119,11 +122,14 @@ class BusinessCalendar:
         return COMPANY_CLOSURE if day in self._closures else None
 
     def is_business_day(self, day: dt.date) -> bool:
-        return (
-            day.weekday() in self.working_days
-            and day not in self._closures
-            and day not in _public_holidays(self.country, self.subdivision, day.year)
-        )
+        known = self._business.get(day)
+        if known is None:
+            known = self._business[day] = (
+                day.weekday() in self.working_days
+                and day not in self._closures
+                and day not in _public_holidays(self.country, self.subdivision, day.year)
+            )
+        return known
 
     def local_date(self, moment: dt.datetime) -> dt.date:
         _require_aware(moment)

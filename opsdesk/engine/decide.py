@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +31,7 @@ from opsdesk.engine.types import (
     TimelineEntry,
     TimerToSet,
 )
+from opsdesk.playbook.compiled import LazyContext
 from opsdesk.playbook.events import CADENCE_TIMER, SLA_TIMER, TIMER_EVENT_PREFIX
 from opsdesk.playbook.expressions import evaluate, names_in, render
 from opsdesk.playbook.fields import coerce_fields, to_json
@@ -54,6 +56,7 @@ from opsdesk.playbook.model import (
     SetField,
     SetTimer,
     StartCadence,
+    StateSpec,
     StopCadence,
     SyncStatus,
     TaskSpec,
@@ -72,19 +75,35 @@ class EngineError(RuntimeError):
 
 
 def decide(
-    pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime, *, texts: bool = True
+    pb: Playbook,
+    snap: CaseSnapshot,
+    event: Event,
+    now: dt.datetime,
+    *,
+    texts: bool = True,
+    omit: frozenset[str] = frozenset(),
 ) -> Decision:
     """What the event does to the case. `texts=False` leaves the texts nobody
     reads in a simulation empty (message bodies, subjects, WhatsApp parameters,
     task titles and descriptions): rendering them was a third of a simulated
-    year, and no guard, timer or timeline row depends on them."""
-    return _Run(pb, snap, event, now, texts).run()
+    year, and no guard, timer or timeline row depends on them. `omit` leaves
+    these timeline kinds out of `Decision.timeline` (a simulation counts a few
+    kinds and keeps no timeline); nothing else depends on them either."""
+    run = _Run(pb, snap, event, now, texts, omit)
+    try:
+        return run.run()
+    finally:
+        run.names.run = None  # no cycle left for the garbage collector to find
 
 
 def context_of(pb: Playbook, snap: CaseSnapshot, now: dt.datetime) -> dict[str, Any]:
     """What guards and templates would see for this case now, computed values
     included (for display: the workspace shows the missing documents)."""
-    return _Run(pb, snap, Event("view"), now).context()
+    run = _Run(pb, snap, Event("view"), now)
+    try:
+        return run.context()
+    finally:
+        run.names.run = None
 
 
 @lru_cache(maxsize=256)
@@ -120,82 +139,204 @@ def due_after(duration: Duration, now: dt.datetime, calendar: BusinessCalendar) 
     return now + delta
 
 
+# id(state) -> (state, its automatic transitions in order): settle() asks after
+# every event, and most states have none. The entry keeps the state alive, so
+# its id is not reused; playbook nodes are frozen.
+_AUTOMATIC: dict[int, tuple[StateSpec, tuple[Transition, ...]]] = {}
+
+
+def _automatic(state: StateSpec) -> tuple[Transition, ...]:
+    cached = _AUTOMATIC.get(id(state))
+    if cached is None or cached[0] is not state:
+        if len(_AUTOMATIC) > 4096:  # playbooks loaded again and again (tests, the shell)
+            _AUTOMATIC.clear()
+        autos = tuple(t for t in state.transitions if t.on is None)
+        cached = _AUTOMATIC[id(state)] = (state, autos)
+    return cached[1]
+
+
+# The context's own names (docs/user-guide.md "Context"), each built from the run
+# when a guard or a template first reads it. A name of the snapshot's `extra`
+# (other apps' contexts) wins over them, a computed value over both, as when
+# the whole context was built for every decision.
+_BASE: dict[str, Callable[[_Run], Any]] = {
+    "case": lambda r: {"id": r.snap.id, "number": r.snap.number, "state": r.state},
+    "customer": lambda r: r.snap.customer,
+    "agent": lambda r: r.agent.as_context() if r.agent else None,
+    "fields": lambda r: r.fields,
+    "catalogs": lambda r: r.pb.catalogs,
+    "flags_open": lambda r: r.flags_open,
+    "sent": lambda r: sorted(r.sent),
+    "tasks": lambda r: r.tasks,
+    "order": lambda r: r.snap.order,
+    "application": lambda r: None,
+    "billing": lambda r: None,
+    "intake": lambda r: None,
+    "documents": lambda r: list(r.snap.documents),
+    "timers": lambda r: sorted(r.timers),
+    "team": lambda r: r.team,
+    "milestones": lambda r: sorted(r.milestones),
+    "appointment": lambda r: r.appointment.as_context(r.calendar) if r.appointment else None,
+    "link": lambda r: r.snap.link,
+    "today": lambda r: r.calendar.local_date(r.now),
+    "now": lambda r: r.now,
+    "event": lambda r: {"type": r.event.type, **r.event.data},
+}
+
+
+# The working collections that are dicts (the others are sets).
+_DICTS = frozenset({"fields", "tasks", "done_by"})
+
+
+class _Names(LazyContext):
+    """The expression context of one run. Building all of it for every
+    decision (sorted sets, the appointment's local times, computed values)
+    cost more than the guards that read two names of it; `_Run.changed`
+    forgets what an action changes."""
+
+    computing: frozenset[str] = frozenset()
+
+    def __init__(self, run: _Run) -> None:  # empty, as dict() makes it
+        self.run: _Run | None = run
+
+    def __missing__(self, name: str) -> Any:
+        run = self.run
+        assert run is not None, "read after the decision"
+        computed = run.pb.computed
+        if name in computed and name not in self.computing:
+            # A value that reads itself finds it undefined, as before it was set.
+            outer, self.computing = self.computing, self.computing | {name}
+            try:
+                value = evaluate(computed[name], self)
+            finally:
+                self.computing = outer
+        elif name in run.snap.extra:
+            value = run.snap.extra[name]
+        elif name in _BASE:
+            value = _BASE[name](run)
+        else:
+            raise KeyError(name)
+        self[name] = value
+        return value
+
+    def complete(self) -> dict[str, Any]:
+        assert self.run is not None, "read after the decision"
+        for name in (*_BASE, *self.run.snap.extra):
+            self[name]  # __missing__ builds it
+        for name in self.run.pb.computed:
+            if name in self.computing:
+                # Asked while computing this value (Jinja's context for a filter
+                # like `reject`): it sees the values defined before it, as it did
+                # when they were computed in order.
+                break
+            self[name]  # __missing__ computes it
+        return self
+
+
 class _Run:
     """One decision in the making: a working copy of the case that actions update."""
 
+    # Every event builds one: slots make its twenty attributes cheaper to set and read.
+    __slots__ = (
+        "_owned",
+        "agent",
+        "appointment",
+        "calendar",
+        "d",
+        "done_by",
+        "event",
+        "fields",
+        "flag_codes",
+        "flags_open",
+        "milestones",
+        "names",
+        "now",
+        "omit",
+        "pb",
+        "sent",
+        "snap",
+        "state",
+        "tasks",
+        "team",
+        "texts",
+        "timers",
+    )
+
     def __init__(
-        self, pb: Playbook, snap: CaseSnapshot, event: Event, now: dt.datetime, texts: bool = True
+        self,
+        pb: Playbook,
+        snap: CaseSnapshot,
+        event: Event,
+        now: dt.datetime,
+        texts: bool = True,
+        omit: frozenset[str] = frozenset(),
     ):
         self.pb, self.snap, self.event, self.now = pb, snap, event, now
-        self.texts = texts
+        self.texts, self.omit = texts, omit
         self.d = Decision(state_from=snap.state)
         self.state = snap.state
         self.agent = snap.agent
-        self.fields = dict(snap.fields)
+        # The snapshot's own collections until an action changes one (`_own`):
+        # most events change two or three of them, and copying them all was a
+        # tenth of a decision.
+        self.fields = snap.fields
         self.flags_open = snap.flags_open
-        self.flag_codes = set(snap.flag_codes)
-        self.tasks = dict(snap.tasks)
+        self.flag_codes = snap.flag_codes
+        self.tasks = snap.tasks
         # Who completed each task key, this event's completion included (four eyes).
-        self.done_by = dict(snap.task_done_by)
-        self.sent = set(snap.sent)
-        self.timers = set(snap.timers)
+        self.done_by = snap.task_done_by
+        self.sent = snap.sent
+        self.timers = snap.timers
         self.team = snap.team
-        self.milestones = set(snap.milestones)
+        self.milestones = snap.milestones
+        self._owned: set[str] = set()
         self.appointment = snap.appointment
         self.calendar = playbook_calendar(pb)
-        self._context: dict[str, Any] = {}
-        self._dirty: set[str] = {"*"}  # "*": nothing computed yet
+        # What guards and templates see, each name built when first read.
+        self.names = _Names(self)
+
+    def _own(self, name: str) -> Any:
+        """The working copy of collection `name` (fields, tasks, timers...), made
+        on the first change so the snapshot itself is never changed."""
+        if name in self._owned:
+            return getattr(self, name)
+        self._owned.add(name)
+        value = getattr(self, name)
+        value = dict(value) if name in _DICTS else set(value)
+        setattr(self, name, value)
+        return value
 
     # --- context --------------------------------------------------------------
 
-    def _base(self) -> dict[str, Any]:
-        return {
-            "case": {"id": self.snap.id, "number": self.snap.number, "state": self.state},
-            "customer": self.snap.customer,
-            "agent": self.agent.as_context() if self.agent else None,
-            "fields": self.fields,
-            "catalogs": self.pb.catalogs,
-            "flags_open": self.flags_open,
-            "sent": sorted(self.sent),
-            "tasks": self.tasks,
-            "order": self.snap.order,
-            "application": None,
-            "billing": None,
-            "intake": None,
-            "documents": list(self.snap.documents),
-            "timers": sorted(self.timers),
-            "team": self.team,
-            "milestones": sorted(self.milestones),
-            "appointment": self.appointment.as_context(self.calendar) if self.appointment else None,
-            "link": self.snap.link,
-            "today": self.calendar.local_date(self.now),
-            "now": self.now,
-            "event": {"type": self.event.type, **self.event.data},
-            **self.snap.extra,
-        }
-
     def context(self) -> dict[str, Any]:
-        """The expression context. Computed values are evaluated again only when
-        a name they read has changed: most actions change nothing they read."""
-        if self._dirty:
-            ctx = self._context
-            ctx.update(self._base())
-            stale = set(self._dirty)
-            for name, expr in self.pb.computed.items():
-                if name not in ctx or names_in(expr) & stale:
-                    ctx[name] = evaluate(expr, ctx)
-                    stale.add(name)
-            self._dirty = set()
-        return self._context
+        """The whole expression context, computed values included; its fields
+        and tasks are copies, not the snapshot's."""
+        self._own("fields")
+        self._own("tasks")
+        return dict(self.names.complete())
 
     def changed(self, *names: str) -> None:
-        self._dirty.update(names)
+        """Forget what the names held, and the computed values that read them
+        (in the playbook's order, so a value reading another follows it)."""
+        ctx = self.names
+        if not ctx:
+            return  # nothing read yet
+        for name in names:
+            ctx.pop(name, None)
+        computed = self.pb.computed
+        if computed and not ctx.keys().isdisjoint(computed):  # else nothing to forget
+            stale = set(names)
+            for name, expr in computed.items():
+                if not stale.isdisjoint(names_in(expr)):
+                    ctx.pop(name, None)
+                    stale.add(name)
 
     def holds(self, expr: str) -> bool:
-        return bool(evaluate(expr, self.context()))
+        return bool(evaluate(expr, self.names))
 
     def note(self, type_: str, **payload: Any) -> None:
-        self.d.timeline.append(TimelineEntry(type_, payload))
+        if type_ not in self.omit:
+            self.d.timeline.append(TimelineEntry(type_, payload))
 
     # --- the run --------------------------------------------------------------
 
@@ -253,7 +394,7 @@ class _Run:
                 for which in ("warning", "breach"):
                     timer = f"{SLA_TIMER}{name}__{which}"
                     if timer in self.timers:
-                        self.timers.discard(timer)
+                        self._own("timers").discard(timer)
                         self.d.timers_to_cancel.append(timer)
                 self.changed("timers")
                 self.note("SLA_MET", sla=name)
@@ -269,7 +410,7 @@ class _Run:
 
     def set_timer(self, name: str, due: dt.datetime) -> None:
         self.d.timers_to_set.append(TimerToSet(name, due))
-        self.timers.add(name)
+        self._own("timers").add(name)
         self.changed("timers")
 
     def sla_timer(self, timer: str) -> None:
@@ -277,7 +418,7 @@ class _Run:
         sla = self.pb.slas.get(name)
         if sla is None:
             return  # the playbook version no longer has it
-        self.timers.discard(timer)
+        self._own("timers").discard(timer)
         self.changed("timers")
         if which == "warning":
             self.note("SLA_WARNING", sla=name)
@@ -286,7 +427,7 @@ class _Run:
             self.note("SLA_BREACHED", sla=name)
             warning = f"{SLA_TIMER}{name}__warning"
             if warning in self.timers:  # a warning due with the breach says nothing more
-                self.timers.discard(warning)
+                self._own("timers").discard(warning)
                 self.d.timers_to_cancel.append(warning)
             actions = sla.on_breach
         for action in actions:
@@ -319,10 +460,11 @@ class _Run:
             if self.state is None:
                 return
             # The model guarantees an automatic transition has `when` and `to`.
-            auto = [t for t in self.pb.states[self.state].transitions if t.on is None]
-            chosen = next(
-                (t for t in auto if t.when and self.holds(t.when) and not self.unmet(t.to)), None
-            )
+            chosen = None
+            for t in _automatic(self.pb.states[self.state]):
+                if t.when and self.holds(t.when) and not self.unmet(t.to):
+                    chosen = t
+                    break
             if chosen is None or chosen.to == self.state:
                 return
             self.take(chosen)
@@ -369,9 +511,9 @@ class _Run:
                 return self.refuse(*unmet)
         if key:
             self.d.tasks_to_complete.append(key)
-            self.tasks[key] = "DONE"
+            self._own("tasks")[key] = "DONE"
             if self.event.data.get("by"):
-                self.done_by[key] = str(self.event.data["by"])
+                self._own("done_by")[key] = str(self.event.data["by"])
             self.changed("tasks")
         for action in spec.on_complete if spec else ():
             self.act(action)
@@ -382,87 +524,90 @@ class _Run:
     # --- actions --------------------------------------------------------------
 
     def act(self, action: Action) -> None:
-        if isinstance(action, RaiseFlags):
-            self.raise_flags()
-        elif isinstance(action, Assign):
-            self.assign(action)
-        elif isinstance(action, Send):
-            self.send(action.send)
-        elif isinstance(action, OpenTask):
-            self.open_task(action.open_task)
-        elif isinstance(action, SetTimer):
-            due = due_after(action.set_timer.after, self.now, self.calendar)
-            self.d.timers_to_set.append(TimerToSet(action.set_timer.name, due))
-            self.timers.add(action.set_timer.name)
+        # By the action's class: a chain of isinstance tests cost a twentieth of
+        # a simulation. A subclass finds its base's handler through its MRO.
+        handler = _ACTIONS.get(type(action))
+        if handler is None:
+            handler = next((_ACTIONS[c] for c in type(action).__mro__ if c in _ACTIONS), None)
+        if handler is not None:
+            handler(self, action)
+
+    def _set_timer(self, action: SetTimer) -> None:
+        due = due_after(action.set_timer.after, self.now, self.calendar)
+        self.d.timers_to_set.append(TimerToSet(action.set_timer.name, due))
+        self._own("timers").add(action.set_timer.name)
+        self.changed("timers")
+        self.note("TIMER_SET", name=action.set_timer.name, due_at=due.isoformat())
+
+    def _cancel_timer(self, action: CancelTimer) -> None:
+        if action.cancel_timer in self.timers:
+            self._own("timers").discard(action.cancel_timer)
             self.changed("timers")
-            self.note("TIMER_SET", name=action.set_timer.name, due_at=due.isoformat())
-        elif isinstance(action, CancelTimer):
-            if action.cancel_timer in self.timers:
-                self.timers.discard(action.cancel_timer)
-                self.changed("timers")
-                self.d.timers_to_cancel.append(action.cancel_timer)
-                self.note("TIMER_CANCELLED", name=action.cancel_timer)
-        elif isinstance(action, SetField):
-            raw = evaluate(action.set_field.value, self.context())
-            values, errors = coerce_fields(self.pb, {action.set_field.field: raw}, partial=True)
-            if errors:
-                raise EngineError(f"set_field {action.set_field.field}: {errors}")
-            self.set_field(action.set_field.field, values.get(action.set_field.field))
-        elif isinstance(action, Note):
-            self.note("NOTE", text=render(action.note, self.context()))
-        elif isinstance(action, StartCadence):
-            self.start_cadence(action.start_cadence)
-        elif isinstance(action, StopCadence):
-            self.stop_cadence(action.stop_cadence)
-        elif isinstance(action, Wait):
-            raise EngineError("`wait` outside a cadence's steps")  # the check refuses it
-        elif isinstance(action, SyncStatus):
-            ctx = self.context()
-            status = render(action.sync_status.status, ctx).strip()
-            subject = action.sync_status.subject
-            who = str(evaluate(subject, ctx) or "") if subject else ""
-            self.d.status_pushes.append(StatusPush(status, who))
-            self.note("PARTNER_STATUS", status=status, subject=who)
-        elif isinstance(action, HandBack):
-            reason = render(action.hand_back, self.context())
-            self.d.hand_backs.append(reason)
-            self.note("HANDED_BACK", reason=reason)
-        elif isinstance(action, Post):
-            text = render(action.post.text, self.context())
-            self.d.chat_posts.append(ChatPostToSend(action.post.channel, text))
-            self.note("CHAT_POSTED", channel=action.post.channel)
-        elif isinstance(action, Milestone):
-            if action.milestone not in self.milestones:
-                self.milestones.add(action.milestone)
-                self.changed("milestones")
-                self.d.milestones.append(action.milestone)
-                self.note("MILESTONE", name=action.milestone)
-        elif isinstance(action, Testimonial):
-            feedback_id = str(self.event.data.get("feedback_id") or "")
-            if not feedback_id:
-                self.note("TESTIMONIAL_SKIPPED", reason="the event carries no feedback")
-            elif self.d.testimonial != feedback_id:
-                self.d.testimonial = feedback_id
-                self.note("TESTIMONIAL_KEPT", feedback_id=feedback_id)
-        elif isinstance(action, PriorityClient):
-            tier = action.priority_client.tier
-            if self.snap.customer.get("priority_tier") != tier:
-                self.d.priority_client = tier
-                self.note("PRIORITY_CLIENT", tier=tier)
-        elif isinstance(action, BookAppointment):
-            self.book(action)
-        elif isinstance(action, CancelAppointment):
-            if self.appointment is not None:
-                self.note("APPOINTMENT_CANCELLED", start=self.appointment.start.isoformat())
-                self.appointment, self.d.book = None, None
-                self.d.cancel_appointment = True
-                self.changed("appointment")
-        elif isinstance(action, Branch):
-            for inner in action.then if self.holds(action.if_) else action.else_:
-                self.act(inner)
+            self.d.timers_to_cancel.append(action.cancel_timer)
+            self.note("TIMER_CANCELLED", name=action.cancel_timer)
+
+    def _set_field(self, action: SetField) -> None:
+        raw = evaluate(action.set_field.value, self.names)
+        values, errors = coerce_fields(self.pb, {action.set_field.field: raw}, partial=True)
+        if errors:
+            raise EngineError(f"set_field {action.set_field.field}: {errors}")
+        self.set_field(action.set_field.field, values.get(action.set_field.field))
+
+    def _wait(self, action: Wait) -> None:
+        raise EngineError("`wait` outside a cadence's steps")  # the check refuses it
+
+    def _sync_status(self, action: SyncStatus) -> None:
+        ctx = self.names
+        status = render(action.sync_status.status, ctx).strip()
+        subject = action.sync_status.subject
+        who = str(evaluate(subject, ctx) or "") if subject else ""
+        self.d.status_pushes.append(StatusPush(status, who))
+        self.note("PARTNER_STATUS", status=status, subject=who)
+
+    def _hand_back(self, action: HandBack) -> None:
+        reason = render(action.hand_back, self.names)
+        self.d.hand_backs.append(reason)
+        self.note("HANDED_BACK", reason=reason)
+
+    def _post(self, action: Post) -> None:
+        text = render(action.post.text, self.names)
+        self.d.chat_posts.append(ChatPostToSend(action.post.channel, text))
+        self.note("CHAT_POSTED", channel=action.post.channel)
+
+    def _milestone(self, action: Milestone) -> None:
+        if action.milestone not in self.milestones:
+            self._own("milestones").add(action.milestone)
+            self.changed("milestones")
+            self.d.milestones.append(action.milestone)
+            self.note("MILESTONE", name=action.milestone)
+
+    def _testimonial(self, action: Testimonial) -> None:
+        feedback_id = str(self.event.data.get("feedback_id") or "")
+        if not feedback_id:
+            self.note("TESTIMONIAL_SKIPPED", reason="the event carries no feedback")
+        elif self.d.testimonial != feedback_id:
+            self.d.testimonial = feedback_id
+            self.note("TESTIMONIAL_KEPT", feedback_id=feedback_id)
+
+    def _priority_client(self, action: PriorityClient) -> None:
+        tier = action.priority_client.tier
+        if self.snap.customer.get("priority_tier") != tier:
+            self.d.priority_client = tier
+            self.note("PRIORITY_CLIENT", tier=tier)
+
+    def _cancel_appointment(self, action: CancelAppointment) -> None:
+        if self.appointment is not None:
+            self.note("APPOINTMENT_CANCELLED", start=self.appointment.start.isoformat())
+            self.appointment, self.d.book = None, None
+            self.d.cancel_appointment = True
+            self.changed("appointment")
+
+    def _branch(self, action: Branch) -> None:
+        for inner in action.then if self.holds(action.if_) else action.else_:
+            self.act(inner)
 
     def set_field(self, name: str, value: Any) -> None:
-        self.fields[name] = value
+        self._own("fields")[name] = value
         self.changed("fields")
         self.d.fields_to_set[name] = value
         self.note("FIELD_SET", field=name, value=to_json({name: value})[name])
@@ -472,7 +617,7 @@ class _Run:
     def book(self, action: BookAppointment) -> None:
         after = self.now
         if action.book_appointment.at:
-            wanted = evaluate(action.book_appointment.at, self.context())
+            wanted = evaluate(action.book_appointment.at, self.names)
             if isinstance(wanted, str) and wanted:
                 wanted = dt.datetime.fromisoformat(wanted)
             if isinstance(wanted, dt.datetime) and wanted.tzinfo is not None:
@@ -492,7 +637,7 @@ class _Run:
         spec = self.pb.scheduling.field_work if self.pb.scheduling else None
         if spec is None:
             return None
-        ctx = self.context()
+        ctx = self.names
         skills = evaluate(spec.skills, ctx) or []
         parts = evaluate(spec.parts, ctx) or {}
         if not isinstance(skills, list | tuple) or not isinstance(parts, dict):
@@ -516,7 +661,7 @@ class _Run:
     def _pause(self, name: str, step: int, due: dt.datetime) -> None:
         timer = self._cadence_timer(name, step)
         self.d.timers_to_set.append(TimerToSet(timer, due))
-        self.timers.add(timer)
+        self._own("timers").add(timer)
         self.changed("timers")
         self.note("CADENCE_WAITING", cadence=name, step=step, until=due.isoformat())
 
@@ -545,7 +690,7 @@ class _Run:
 
     def resume_cadence(self, timer: str) -> None:
         name, _, step = timer.removeprefix(CADENCE_TIMER).rpartition("__")
-        self.timers.discard(timer)
+        self._own("timers").discard(timer)
         self.changed("timers")
         if name in self.pb.cadences and step.isdigit():
             self.run_cadence(name, int(step))
@@ -554,7 +699,7 @@ class _Run:
         prefix = f"{CADENCE_TIMER}{name}__"
         pending = sorted(t for t in self.timers if t.startswith(prefix))
         for timer in pending:
-            self.timers.discard(timer)
+            self._own("timers").discard(timer)
             self.d.timers_to_cancel.append(timer)
         if pending:
             self.changed("timers")
@@ -566,7 +711,7 @@ class _Run:
         for issue in self.snap.profile_issues:
             if (wanted and issue.code not in wanted) or issue.code in self.flag_codes:
                 continue
-            self.flag_codes.add(issue.code)
+            self._own("flag_codes").add(issue.code)
             self.flags_open += 1
             self.changed("flags_open")
             self.d.flags.append(FlagToRaise(issue.code, issue.field, issue.message))
@@ -634,11 +779,16 @@ class _Run:
         has_ref = tpl.whatsapp is not None
         order = list(tpl.channels)
         if tpl.prefer:
-            preferred = evaluate(tpl.prefer, self.context())
+            preferred = evaluate(tpl.prefer, self.names)
             if preferred in order:
                 order.remove(preferred)
                 order.insert(0, preferred)
-        channel = next((ch for ch in order if self.channel_address(ch, has_ref)), None)
+        channel, to = None, ""
+        for ch in order:  # the first channel with an address
+            to = self.channel_address(ch, has_ref)
+            if to:
+                channel = ch
+                break
         if channel is None:
             reason = f"the customer has no {' or '.join(tpl.channels).lower()} address"
             if "WHATSAPP" in tpl.channels and not has_ref and self.channel_address("WHATSAPP"):
@@ -648,26 +798,36 @@ class _Run:
             self.note("MESSAGE_NOT_SENT", template=key, reason=reason)
             return True
         lang = self.language()
-        texts, ctx = self.texts, self.context() if self.texts else {}
-        message = MessageToSend(
-            template=key,
-            channel=channel,
-            to=self.channel_address(channel, has_ref),
-            language=lang,
-            body=render(tpl.text[lang], ctx) if texts else "",
-            subject=render(tpl.subject[lang], ctx)
-            if texts and channel == "EMAIL" and lang in tpl.subject
-            else "",
-            whatsapp_template=tpl.whatsapp.name if tpl.whatsapp and channel == "WHATSAPP" else "",
-            whatsapp_params=tuple(render(p, ctx) for p in tpl.whatsapp.params)
-            if texts and tpl.whatsapp and channel == "WHATSAPP"
-            else (),
-            whatsapp_buttons=tuple(tpl.whatsapp.buttons)
-            if tpl.whatsapp and channel == "WHATSAPP"
-            else (),
-        )
+        wa = tpl.whatsapp if channel == "WHATSAPP" else None
+        if not self.texts:  # the simulator's path: nothing rendered
+            message = MessageToSend(
+                key,
+                channel,
+                to,
+                lang,
+                "",
+                "",
+                wa.name if wa else "",
+                (),
+                tuple(wa.buttons) if wa else (),
+            )
+        else:
+            ctx = self.names
+            message = MessageToSend(
+                template=key,
+                channel=channel,
+                to=to,
+                language=lang,
+                body=render(tpl.text[lang], ctx),
+                subject=render(tpl.subject[lang], ctx)
+                if channel == "EMAIL" and lang in tpl.subject
+                else "",
+                whatsapp_template=wa.name if wa else "",
+                whatsapp_params=tuple(render(p, ctx) for p in wa.params) if wa else (),
+                whatsapp_buttons=tuple(wa.buttons) if wa else (),
+            )
         self.d.messages.append(message)
-        self.sent.add(key)
+        self._own("sent").add(key)
         self.changed("sent")
         self.note("MESSAGE_QUEUED", template=key, channel=channel, index=len(self.d.messages) - 1)
         return True
@@ -701,14 +861,38 @@ class _Run:
         calendar = (assignee.calendar if assignee else None) or self.calendar
         task = TaskToOpen(
             key=key,
-            title=render(spec.title, self.context()) if self.texts else "",
-            description=render(spec.description, self.context()) if self.texts else "",
+            title=render(spec.title, self.names) if self.texts else "",
+            description=render(spec.description, self.names) if self.texts else "",
             priority=priority,
             due_at=due_after(spec.due, self.now, calendar) if spec.due else None,
             assignee_id=assignee.id if assignee else None,
             checklist=tuple(spec.checklist),
         )
         self.d.tasks_to_open.append(task)
-        self.tasks[key] = "OPEN"
+        self._own("tasks")[key] = "OPEN"
         self.changed("tasks")
         self.note("TASK_CREATED", key=key, index=len(self.d.tasks_to_open) - 1)
+
+
+_ACTIONS: dict[type, Callable[[_Run, Any], None]] = {
+    RaiseFlags: lambda run, action: run.raise_flags(),
+    Assign: _Run.assign,
+    Send: lambda run, action: run.send(action.send),
+    OpenTask: lambda run, action: run.open_task(action.open_task),
+    SetTimer: _Run._set_timer,
+    CancelTimer: _Run._cancel_timer,
+    SetField: _Run._set_field,
+    Note: lambda run, action: run.note("NOTE", text=render(action.note, run.names)),
+    StartCadence: lambda run, action: run.start_cadence(action.start_cadence),
+    StopCadence: lambda run, action: run.stop_cadence(action.stop_cadence),
+    Wait: _Run._wait,
+    SyncStatus: _Run._sync_status,
+    HandBack: _Run._hand_back,
+    Post: _Run._post,
+    Milestone: _Run._milestone,
+    Testimonial: _Run._testimonial,
+    PriorityClient: _Run._priority_client,
+    BookAppointment: _Run.book,
+    CancelAppointment: _Run._cancel_appointment,
+    Branch: _Run._branch,
+}

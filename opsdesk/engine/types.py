@@ -111,10 +111,20 @@ class Event:
 # --- the decision -----------------------------------------------------------
 
 
+# The engine makes a few of these for every decision (a simulated year makes
+# millions): their own __init__ writes the fields straight to the instance,
+# where a frozen dataclass's generated one calls object.__setattr__ per field
+# (twice the cost). Still frozen: assignment after construction raises.
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     type: str
     payload: dict[str, Any]
+
+    def __init__(self, type: str, payload: dict[str, Any]) -> None:
+        d = self.__dict__
+        d["type"], d["payload"] = type, payload
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,30 @@ class MessageToSend:
     whatsapp_params: tuple[str, ...] = ()
     whatsapp_buttons: tuple[str, ...] = ()  # quick-reply payloads, in order
 
+    def __init__(
+        self,
+        template: str,
+        channel: str,
+        to: str,
+        language: str,
+        body: str,
+        subject: str = "",
+        whatsapp_template: str = "",
+        whatsapp_params: tuple[str, ...] = (),
+        whatsapp_buttons: tuple[str, ...] = (),
+    ) -> None:
+        self.__dict__.update(
+            template=template,
+            channel=channel,
+            to=to,
+            language=language,
+            body=body,
+            subject=subject,
+            whatsapp_template=whatsapp_template,
+            whatsapp_params=whatsapp_params,
+            whatsapp_buttons=whatsapp_buttons,
+        )
+
 
 @dataclass(frozen=True)
 class TaskToOpen:
@@ -160,6 +194,10 @@ class TaskToOpen:
 class TimerToSet:
     name: str
     due_at: dt.datetime
+
+    def __init__(self, name: str, due_at: dt.datetime) -> None:
+        d = self.__dict__
+        d["name"], d["due_at"] = name, due_at
 
 
 @dataclass(frozen=True)

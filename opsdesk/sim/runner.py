@@ -19,11 +19,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import heapq
+import itertools
 import json
 import math
 import random
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,9 +48,49 @@ HOUR = 3600.0
 # Button payloads the shell reads as an intent (opsdesk.comms.replies).
 BUTTON_INTENTS = frozenset({"confirm", "reject", "reschedule"})
 
+# Timeline kinds decide() need not return when no timeline is kept: apply()
+# only counts other kinds (`_tally`). A kind not listed is returned, and counted
+# if it counts, so a kind the engine adds later is never lost.
+UNCOUNTED = frozenset(
+    {
+        "AGENT_ASSIGNED",
+        "ASSIGNMENT_FAILED",
+        "CADENCE_WAITING",
+        "CHAT_POSTED",
+        "FIELD_SET",
+        "FLAG_RAISED",
+        "HANDED_BACK",
+        "MESSAGE_NOT_SENT",
+        "MESSAGE_QUEUED",
+        "MILESTONE",
+        "NOTE",
+        "PARTNER_STATUS",
+        "PRIORITY_CLIENT",
+        "STATE_CHANGED",
+        "TASK_CREATED",
+        "TEAM_CHANGED",
+        "TESTIMONIAL_KEPT",
+        "TESTIMONIAL_SKIPPED",
+        "TIMER_CANCELLED",
+        "TIMER_SET",
+    }
+)
+
 # Heap kinds; the order breaks no ties (seq does), it only names the event.
 ARRIVAL, TIMER, REPLY, DONE = "arrival", "timer", "reply", "done"
 SHIFT, UPLOAD, VISIT = "shift", "upload", "visit"
+
+
+@lru_cache(maxsize=256)
+def _tally(kind: str) -> tuple[str, str] | None:
+    """Which count a timeline entry adds to: (counter, key), or None."""
+    if kind.startswith("SLA_"):
+        return "slas", kind[4:].lower()
+    if kind in ("CADENCE_STARTED", "CADENCE_STOPPED", "CADENCE_FINISHED"):
+        return "cadences", kind[8:].lower()
+    if kind.startswith("APPOINTMENT_"):
+        return "activity", kind.lower()
+    return None
 
 
 def _intake_reads_customer(pb: Playbook) -> bool:
@@ -146,6 +188,9 @@ class _Sim:
         # Arrivals have their own stream, so they do not depend on what the playbook does.
         self.arrival_rng = random.Random(f"{sc.seed}:arrivals")
         self.start = sc.start
+        self._moment_at, self._moment = 0.0, sc.start
+        # id(shares) -> (shares, keys, cumulative weights), for draw().
+        self._shares: dict[int, tuple[dict[str, float], list[str], list[float]]] = {}
         self.horizon = sc.days * 86400.0
         stop = sc.arrivals.stop_after_days
         self.arrivals_end = self.horizon if stop is None else min(self.horizon, stop * 86400.0)
@@ -182,12 +227,15 @@ class _Sim:
                     ),
                 )
         self.infos = [a.info for a in self.agents.values()]
+        self._info_index = {aid: n for n, aid in enumerate(self.agents)}
+        self._info_by_load: dict[tuple[str, int], AgentInfo] = {}
         self.team_queues: dict[str | None, deque[_Task]] = {}
         self.waiting = 0
         self.final_states = {n for n, s in pb.states.items() if s.final}
         self.calendar = playbook_calendar(pb)
         self.task_fields = _task_fields(pb, sc)
-        self.assessed: dict[tuple[str, str, dt.date], Intake] = {}
+        self.assessed: dict[tuple[str, str, str, dt.date], Intake] = {}
+        self.scenario_order = json.dumps(sc.order, sort_keys=True, default=str)
         self.intake_reads_customer = _intake_reads_customer(pb)
         self.booked: Counter[tuple[str | None, dt.datetime]] = Counter()
         self.t = 0.0  # the loop's clock, for the free-slots port
@@ -207,7 +255,13 @@ class _Sim:
                 "unsupported",
             )
         }
+        self.unsupported = self.count["unsupported"]
         self.slas: dict[str, Counter[str]] = {name: Counter() for name in pb.slas}
+        # Each timeline kind's tally, resolved once (apply).
+        self.tallies: dict[str, tuple[Counter[str] | None, str] | None] = {}
+        # What decide() may leave out: nothing when the timelines are kept.
+        self.omit = frozenset() if keep_timelines else UNCOUNTED
+        self.tallied_nothing = True  # no decision applied yet (apply)
         self.waits: list[float] = []
         self.in_system: list[float] = []
         self.samples: list[int] = []
@@ -222,7 +276,10 @@ class _Sim:
         heapq.heappush(self.heap, (at, self.seq, kind, payload))
 
     def moment(self, t: float) -> dt.datetime:
-        return self.start + dt.timedelta(seconds=t)
+        # An event asks several times for the same moment (decide, apply, replies).
+        if t != self._moment_at:
+            self._moment_at, self._moment = t, self.start + dt.timedelta(seconds=t)
+        return self._moment
 
     def seconds(self, moment: dt.datetime) -> float:
         return (moment - self.start).total_seconds()
@@ -231,12 +288,26 @@ class _Sim:
         return self.rng.expovariate(1.0 / mean_seconds)
 
     def draw(self, shares: dict[str, float], rng: random.Random | None = None) -> str:
-        keys = list(shares)
-        return (rng or self.rng).choices(keys, weights=[shares[k] for k in keys])[0]
+        # choices(weights=...) sums the weights on every call; the same cumulative
+        # weights give the same draw from the same random number. The scenario's
+        # shares are not changed during a run, and the entry keeps the dict alive
+        # (its id is not reused).
+        cached = self._shares.get(id(shares))
+        if cached is None:
+            keys = list(shares)
+            cum = list(itertools.accumulate(shares[k] for k in keys))
+            cached = self._shares[id(shares)] = (shares, keys, cum)
+        return (rng or self.rng).choices(cached[1], cum_weights=cached[2])[0]
 
     def set_info(self, agent: _Agent, open_work: int) -> None:
-        agent.info = dataclasses.replace(agent.info, open_work=max(open_work, 0))
-        self.infos = [a.info for a in self.agents.values()]
+        # The infos are frozen: one per agent and load, shared; the candidates'
+        # list changes in place (decide only reads it, within one call).
+        key = (agent.info.id, max(open_work, 0))
+        info = self._info_by_load.get(key)
+        if info is None:
+            info = self._info_by_load[key] = dataclasses.replace(agent.info, open_work=key[1])
+        agent.info = info
+        self.infos[self._info_index[key[0]]] = info
 
     # --- arrivals ---------------------------------------------------------------
 
@@ -279,12 +350,13 @@ class _Sim:
             self.next_recorded += 1
             fields.update({k: v for k, v in cells.items() if k in self.pb.fields})
         cust = self.sc.customer
+        family = family_name(n)
         customer = {
             "id": f"cus_{n}",
             "given_name": "Customer",
             "middle_name": "",
-            "family_name": family_name(n),
-            "full_name": f"Customer {family_name(n)}",
+            "family_name": family,
+            "full_name": f"Customer {family}",
             "language": self.draw(cust.language, self.arrival_rng),
             "phone": f"+90555{n:07d}",
             "whatsapp": True,
@@ -356,12 +428,12 @@ class _Sim:
         today = self.calendar.local_date(self.moment(t))
         # Arrivals differ in ids and names, rarely in what intake reads: one
         # assessment per distinct order (and customer, if the rules read it) and day.
+        # Besides its ids the order is made of the fixed columns above, two fields
+        # and the scenario's `order` (serialised once): those two and that tell
+        # orders apart as serialising the whole order did.
         key = (
-            json.dumps(
-                {k: v for k, v in order.items() if k not in ("id", "external_ref")},
-                sort_keys=True,
-                default=str,
-            ),
+            json.dumps([order["service_type"], order["customer_type"]], default=str),
+            self.scenario_order,
             json.dumps(customer, sort_keys=True) if self.intake_reads_customer else "",
             today,
         )
@@ -399,7 +471,7 @@ class _Sim:
     def run(self, case: _Case, event: Event, t: float) -> Decision:
         self.t = t
         # Texts (message bodies, task titles) are never read here: not rendered.
-        d = decide(self.pb, case.snap, event, self.moment(t), texts=False)
+        d = decide(self.pb, case.snap, event, self.moment(t), texts=False, omit=self.omit)
         self.res.events += 1
         if not d.refused:
             self.apply(case, d, t)
@@ -407,16 +479,28 @@ class _Sim:
 
     def apply(self, case: _Case, d: Decision, t: float) -> None:
         snap, now = case.snap, self.moment(t)
+        timeline = case.timeline
+        tallies = self.tallies
         for entry in d.timeline:
             kind = entry.type
-            if kind.startswith("SLA_"):
-                self.slas.setdefault(entry.payload["sla"], Counter())[kind[4:].lower()] += 1
-            elif kind in ("CADENCE_STARTED", "CADENCE_STOPPED", "CADENCE_FINISHED"):
-                self.count["cadences"][kind[8:].lower()] += 1
-            elif kind.startswith("APPOINTMENT_"):
-                self.count["activity"][kind.lower()] += 1
-            if case.timeline is not None:
-                case.timeline.append((now, kind, entry.payload))
+            # kind -> (the counter it adds to, None for the SLA's own, key) or None.
+            tally = tallies.get(kind, False)
+            if tally is False:
+                tally = _tally(kind)
+                if tally is not None:
+                    tally = (None if tally[0] == "slas" else self.count[tally[0]], tally[1])
+                tallies[kind] = tally
+            if tally is not None:
+                counter, key = tally
+                if counter is None:
+                    sla = entry.payload["sla"]
+                    if sla not in self.slas:
+                        self.slas[sla] = Counter()
+                    self.slas[sla][key] += 1
+                else:
+                    counter[key] += 1
+            if timeline is not None:
+                timeline.append((now, kind, entry.payload))
         if d.team is not None:
             snap.team = d.team
         if d.assignment is not None:
@@ -427,21 +511,24 @@ class _Sim:
             if snap.agent is None or snap.agent.id != chosen.info.id:
                 self.set_info(chosen, chosen.info.open_work + 1)
             snap.agent = chosen.info
-        snap.fields.update(d.fields_to_set)
+        if d.fields_to_set:
+            snap.fields.update(d.fields_to_set)
         for key in d.tasks_to_complete:
             snap.tasks[key] = "DONE"
         # As the shell does: cancel what was pending (cancelled or set again), then set.
-        for name in d.timers_to_cancel:
-            case.timers.pop(name, None)
-        for timer in d.timers_to_set:
-            due = self.seconds(timer.due_at)
-            case.timers[timer.name] = due
-            self.push(due, TIMER, (snap.id, timer.name, due))
-        snap.timers = frozenset(case.timers)
+        if d.timers_to_cancel or d.timers_to_set:
+            for name in d.timers_to_cancel:
+                case.timers.pop(name, None)
+            for timer in d.timers_to_set:
+                due = self.seconds(timer.due_at)
+                case.timers[timer.name] = due
+                self.push(due, TIMER, (snap.id, timer.name, due))
+            snap.timers = frozenset(case.timers)  # else it holds case.timers already
         if d.messages:
             snap.sent = snap.sent | {m.template for m in d.messages}
+            sent = self.count["messages"]
             for m in d.messages:
-                self.count["messages"][m.channel] += 1
+                sent[m.channel] += 1
                 self.maybe_reply(snap.id, m.channel, m.template, t)
         if d.milestones:
             # Counted the first time only: the shell keeps one row per case and milestone.
@@ -452,16 +539,22 @@ class _Sim:
                 self.milestone_seconds[name] += t - case.opened
         if d.book is not None or d.cancel_appointment:
             self.book(case, d, t)
-        for name, items in (
-            ("hand_backs", d.hand_backs),
-            ("partner_pushes", d.status_pushes),
-            ("chat_posts", d.chat_posts),
-        ):
-            self.count["unsupported"][name] += len(items)
+        unsupported = self.unsupported
+        if self.tallied_nothing:
+            # The result lists these from the first applied decision on, at 0 if need be.
+            self.tallied_nothing = False
+            for name in ("hand_backs", "partner_pushes", "chat_posts"):
+                unsupported[name] += 0
+        if d.hand_backs:
+            unsupported["hand_backs"] += len(d.hand_backs)
+        if d.status_pushes:
+            unsupported["partner_pushes"] += len(d.status_pushes)
+        if d.chat_posts:
+            unsupported["chat_posts"] += len(d.chat_posts)
         if d.testimonial is not None:
-            self.count["unsupported"]["testimonials"] += 1
+            unsupported["testimonials"] += 1
         if d.priority_client is not None:
-            self.count["unsupported"]["priority_clients"] += 1
+            unsupported["priority_clients"] += 1
         if d.state_to is not None:
             snap.state = d.state_to
         for task in d.tasks_to_open:
@@ -511,7 +604,14 @@ class _Sim:
         if spec is None:
             return []
         slots = candidate_slots(spec, self.calendar, self.moment(self.t), after)
-        return [s for s in slots if self.booked[(team, s.start)] < spec.capacity]
+        # .get: a Counter's own lookup of a slot nobody booked is a Python call.
+        # Only the first free slot: the engine books `free[0]` (Run.book), and
+        # checking the other forty or so was a few percent of a simulation.
+        booked, capacity = self.booked, spec.capacity
+        for s in slots:
+            if booked.get((team, s.start), 0) < capacity:
+                return [s]
+        return []
 
     def book(self, case: _Case, d: Decision, t: float) -> None:
         """Take (or give back) a place in the slot, and send the technician to a visit."""
@@ -537,22 +637,22 @@ class _Sim:
         self.push(ends, VISIT, (case.snap.id, case.visit, outcome))
 
     def visit_event(self, case: _Case, kind: str, t: float) -> None:
-        start = case.snap.appointment.start if case.snap.appointment else self.moment(t)
-        data: dict[str, Any] = {
-            "work.travelling": {
+        data: dict[str, Any]
+        if kind == "work.travelling":
+            start = case.snap.appointment.start if case.snap.appointment else self.moment(t)
+            data = {
                 "eta": f"{self.calendar.to_local(start):%H:%M}",
                 "eta_at": start.isoformat(),
                 "technician": "Technician",
-            },
-            "work.arrived": {},
-            "work.completed": {
-                "parts_used": {},
-                "invoices": [],
-                "cash_collected": None,
-                "cash_currency": "",
-            },
-            "work.not_completed": {"reason": "nobody at home", "proposed_at": None},
-        }[kind]
+            }
+        elif kind == "work.arrived":
+            data = {}
+        elif kind == "work.completed":
+            data = {"parts_used": {}, "invoices": [], "cash_collected": None, "cash_currency": ""}
+        elif kind == "work.not_completed":
+            data = {"reason": "nobody at home", "proposed_at": None}
+        else:
+            raise KeyError(kind)
         self.count["activity"][kind.replace(".", "_")] += 1
         self.record(case, t, "visit", {"event": kind, **data})
         self.run(case, Event(kind, data), t)

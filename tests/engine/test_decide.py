@@ -271,3 +271,14 @@ def test_without_texts_the_decision_is_the_same_but_for_the_texts() -> None:
         ],
     )
     assert bare == blank
+
+
+def test_omit_leaves_only_the_named_timeline_kinds_out() -> None:
+    # The simulator's shortcut: the decision is the same, minus the rows it never counts.
+    full = decide(PLAYBOOK, snapshot(), Event("case.opened"), WED)
+    kinds = [t.type for t in full.timeline]
+    left_out = frozenset({kinds[0], "NO_SUCH_KIND"})
+    lean = decide(PLAYBOOK, snapshot(), Event("case.opened"), WED, omit=left_out)
+    assert [t for t in lean.timeline] == [t for t in full.timeline if t.type not in left_out]
+    assert len(lean.timeline) < len(full.timeline)
+    assert dataclasses.replace(lean, timeline=full.timeline) == full
