@@ -58,8 +58,10 @@ def test_nothing_of_the_person_is_left_anywhere(world: World) -> None:
     other = world.other_customer.pk
     cases = _cases(c)
     money = _money(c)
-    audit_before = list(AuditEntry.objects.values())
-    events_before = list(TimelineEvent.objects.filter(customer_id=c).values("id", "type", "at"))
+    audit_before = list(AuditEntry.objects.order_by("id").values())
+    events_before = list(
+        TimelineEvent.objects.filter(customer_id=c).order_by("id").values("id", "type", "at")
+    )
     files_before = _files()
     mine = {d.file.name for d in Document.objects.filter(customer_id=c) if d.file}
     assert len(mine) == 2 and mine <= files_before
@@ -78,10 +80,12 @@ def test_nothing_of_the_person_is_left_anywhere(world: World) -> None:
     } == cases
     assert _money(c) == money
     assert money["invoices"][0]["total"] == Decimal("600.00")
-    assert list(AuditEntry.objects.values())[: len(audit_before)] == audit_before
+    assert list(AuditEntry.objects.order_by("id").values())[: len(audit_before)] == audit_before
     erased = AuditEntry.objects.exclude(id__in=[a["id"] for a in audit_before]).get()
     assert (erased.action, erased.customer_id, erased.username) == ("erase", c, "root")
-    events = list(TimelineEvent.objects.filter(customer_id=c).values("id", "type", "at"))
+    events = list(
+        TimelineEvent.objects.filter(customer_id=c).order_by("id").values("id", "type", "at")
+    )
     assert events[: len(events_before)] == events_before
     last = TimelineEvent.objects.filter(customer_id=c).latest("id")
     assert (last.type, last.actor, last.payload) == (
@@ -105,9 +109,15 @@ def _cases(c: str) -> dict[str, Any]:
 
 def _money(c: str) -> dict[str, Any]:
     return {
-        "quotes": list(Quote.objects.filter(customer_id=c).values("id", "number", "total")),
-        "invoices": list(Invoice.objects.filter(customer_id=c).values("id", "number", "total")),
-        "payments": list(Payment.objects.filter(quote__customer_id=c).values("id", "amount")),
+        "quotes": list(
+            Quote.objects.filter(customer_id=c).order_by("id").values("id", "number", "total")
+        ),
+        "invoices": list(
+            Invoice.objects.filter(customer_id=c).order_by("id").values("id", "number", "total")
+        ),
+        "payments": list(
+            Payment.objects.filter(quote__customer_id=c).order_by("id").values("id", "amount")
+        ),
     }
 
 
