@@ -70,7 +70,7 @@ def _load_zone(name: str) -> ZoneInfo:
 
 
 def _require_aware(moment: dt.datetime) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    if moment.utcoffset() is None:  # naive, or a tzinfo that gives no offset
         raise ValueError(f"Expected a timezone-aware datetime, got naive {moment.isoformat()}")
 
 

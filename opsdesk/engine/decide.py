@@ -537,7 +537,8 @@ class _Run:
         self.d.timers_to_set.append(TimerToSet(action.set_timer.name, due))
         self._own("timers").add(action.set_timer.name)
         self.changed("timers")
-        self.note("TIMER_SET", name=action.set_timer.name, due_at=due.isoformat())
+        if "TIMER_SET" not in self.omit:  # isoformat() only for a row that is kept
+            self.note("TIMER_SET", name=action.set_timer.name, due_at=due.isoformat())
 
     def _cancel_timer(self, action: CancelTimer) -> None:
         if action.cancel_timer in self.timers:
@@ -663,7 +664,8 @@ class _Run:
         self.d.timers_to_set.append(TimerToSet(timer, due))
         self._own("timers").add(timer)
         self.changed("timers")
-        self.note("CADENCE_WAITING", cadence=name, step=step, until=due.isoformat())
+        if "CADENCE_WAITING" not in self.omit:  # isoformat() only for a row that is kept
+            self.note("CADENCE_WAITING", cadence=name, step=step, until=due.isoformat())
 
     def start_cadence(self, name: str) -> None:
         self.stop_cadence(name, restarting=True)

@@ -643,7 +643,7 @@ class Playbook(Node):
     scripts: dict[Slug, ScriptSpec] = {}
     states: dict[Slug, StateSpec] = Field(min_length=1)
 
-    @property
+    @cached_property  # every case.opened asks; the states never change (frozen)
     def initial_state(self) -> str:
         return next(name for name, spec in self.states.items() if spec.initial)
 
