@@ -4,6 +4,9 @@ from django.urls import include, path
 from opsdesk.api.root import api
 from opsdesk.runtime import health, metrics
 
+# A request that lost the database gets 503 with Retry-After, not a bare 500.
+handler500 = "opsdesk.runtime.unavailable.server_error"
+
 urlpatterns = [
     # Operations: for load balancers and Prometheus, outside the UI and the API.
     path("healthz", health.healthz, name="healthz"),
