@@ -9,32 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test.utils import override_settings
 from playwright.sync_api import Page, expect
 
 from opsdesk.customers.models import Customer
 from opsdesk.privacy.models import AuditEntry
-from tests.privacy.conftest import close_cases
+from tests.privacy.conftest import close_cases, world_at_now
 from tests.privacy.dump import everything
-from tests.security.world import NOW, World, build_world
+from tests.security.world import World
 
 
 @pytest.fixture
 def world(transactional_db: Any, tmp_path: Path) -> Iterator[World]:
-    from opsdesk.common import clock
-
-    with override_settings(
-        MEDIA_ROOT=str(tmp_path / "media"),
-        OPSDESK_PAYMENT_PROVIDER="test",
-        OPSDESK_TEST_PAYMENT_SECRET="privacy-browser-secret",
-    ):
-        clock.set_now(NOW)
-        try:
-            w = build_world()
-            close_cases(w.customer.pk)
-            yield w
-        finally:
-            clock.set_now(None)
+    with world_at_now(tmp_path / "media") as w:  # the world, with nothing left open
+        close_cases(w.customer.pk)
+        yield w
 
 
 def test_an_admin_erases_a_customer_after_typing_the_id(

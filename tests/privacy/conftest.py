@@ -5,6 +5,7 @@ not bring back), with its own media folder and the clock at NOW."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,13 @@ from django.test.utils import override_settings
 from tests.security.world import NOW, World, build_world
 
 
-@pytest.fixture
-def world(db: Any, tmp_path: Path) -> Iterator[World]:
+@contextmanager
+def world_at_now(media: Path) -> Iterator[World]:
+    """The security world with its own media folder, built and used with the clock at NOW."""
     from opsdesk.common import clock
 
     with override_settings(
-        MEDIA_ROOT=str(tmp_path / "media"),
+        MEDIA_ROOT=str(media),
         OPSDESK_PAYMENT_PROVIDER="test",
         OPSDESK_TEST_PAYMENT_SECRET="privacy-test-secret",
     ):
@@ -28,6 +30,12 @@ def world(db: Any, tmp_path: Path) -> Iterator[World]:
             yield build_world()
         finally:
             clock.set_now(None)
+
+
+@pytest.fixture
+def world(db: Any, tmp_path: Path) -> Iterator[World]:
+    with world_at_now(tmp_path / "media") as w:
+        yield w
 
 
 def close_cases(customer_id: str) -> None:

@@ -316,23 +316,10 @@ class Load:
 
 def seed(frozen_clock: Any, count: int) -> None:
     """Customers onboarded weeks ago: their reminder timers are due by the wall clock."""
-    from opsdesk.common.actors import Actor
-    from opsdesk.customers.services import CustomerInput, customer_create
+    from tests.runtime.test_worker import onboard
 
     for i in range(count):
-        customer_create(
-            CustomerInput(
-                given_name="Deniz",
-                family_name="Yıldız",
-                phone=f"+90532{1234500 + i:07d}",
-                whatsapp=True,
-                email=f"deniz{i}@example.com",
-                nationality="TR",
-                language="tr",
-                fields={"service_type": "immigration"},
-            ),
-            Actor("test"),
-        )
+        onboard(phone=f"+90532{1234500 + i:07d}", email=f"deniz{i}@example.com")
     frozen_clock.set_now(None)
 
 
