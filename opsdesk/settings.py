@@ -275,6 +275,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("OPSDESK_SMTP_PASSWORD", "")
 OPSDESK_EMAIL_FROM = os.environ.get("OPSDESK_EMAIL_FROM", "")  # "Ikamet <info@example.com>"
 # Worker tuning.
 OPSDESK_WORKER_BATCH = int(os.environ.get("OPSDESK_WORKER_BATCH", "50"))
+# Days the personal-data audit log keeps views and exports (the worker prunes older
+# ones daily); 0 keeps every entry. Data exports and erasures are kept for good.
+OPSDESK_AUDIT_RETENTION_DAYS = int(os.environ.get("OPSDESK_AUDIT_RETENTION_DAYS", "0"))
+if OPSDESK_AUDIT_RETENTION_DAYS < 0:
+    raise RuntimeError("OPSDESK_AUDIT_RETENTION_DAYS must be 0 (keep every entry) or more")
 OPSDESK_SEND_LEASE_SECONDS = int(os.environ.get("OPSDESK_SEND_LEASE_SECONDS", "120"))
 OPSDESK_MAX_SEND_ATTEMPTS = int(os.environ.get("OPSDESK_MAX_SEND_ATTEMPTS", "8"))
 

@@ -1,10 +1,11 @@
 """The personal-data audit log: who viewed, exported or erased a customer's record.
 
-Rows are appended by `opsdesk.privacy.audit` and never changed or deleted (the
-admin shows them read-only; nothing else writes them). An entry names the
-customer and case by id only, never by name, so it stays true and harmless
-after the customer is erased; the staff member is copied (user id and
-username) so it survives the user's deletion.
+Rows are appended by `opsdesk.privacy.audit` and never changed (the admin shows
+them read-only; nothing else writes them); only the retention job deletes them
+(`services.audit_prune`: views and exports older than OPSDESK_AUDIT_RETENTION_DAYS).
+An entry names the customer and case by id only, never by name, so it stays
+true and harmless after the customer is erased; the staff member is copied
+(user id and username) so it survives the user's deletion.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class AuditSurface(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """Append-only: inserted by `opsdesk.privacy.audit`, never changed or deleted."""
+    """Append-only: inserted by `opsdesk.privacy.audit`, never changed; deleted only
+    by the retention job (`services.audit_prune`)."""
 
     at = models.DateTimeField()
     # Who: a plain integer, not a foreign key, so deleting the user keeps the row.

@@ -1,4 +1,5 @@
-"""Erase a customer's personal data on request (KVKK art. 7, GDPR art. 17).
+"""Erase a customer's personal data on request (KVKK art. 7, GDPR art. 17), and
+prune the audit log's old views and exports (`audit_prune`).
 
 `customer_erase` replaces what identifies the person with placeholders and
 deletes their stored files, in one transaction, while keeping what the
@@ -22,6 +23,7 @@ its rows' payloads (with a queryset update: `TimelineEvent.save` refuses).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,7 +51,8 @@ from opsdesk.intake.models import Request
 from opsdesk.orders.models import HandBack, ServiceOrder
 from opsdesk.partners.models import StatusPush
 from opsdesk.privacy import audit
-from opsdesk.privacy.models import AuditAction
+from opsdesk.privacy.models import AuditAction, AuditEntry
+from opsdesk.privacy.selectors import audit_prunable
 from opsdesk.runtime.models import OutboxItem, OutboxStatus
 from opsdesk.tasks.models import Task
 
@@ -382,3 +385,18 @@ def _erase_messages(customer: Customer, s: _Scrubber, r: Erasure) -> None:
         _save(m, n, **values)
     for item in OutboxItem.objects.filter(message__customer=customer).exclude(last_error=""):
         _save(item, n, last_error=s.text(item.last_error))
+
+
+def audit_prune(before: dt.datetime, *, batch: int = 5000) -> int:
+    """Delete the audit log's views and exports recorded before `before`, `batch`
+    rows per transaction (a long delete would hold its locks while agents work);
+    returns how many. Data exports and erasures stay (selectors.KEPT_FOR_GOOD)."""
+    old = audit_prunable(before)
+    pruned = 0
+    while True:
+        with transaction.atomic():
+            ids = list(old.order_by("id").values_list("id", flat=True)[:batch])
+            if not ids:
+                return pruned
+            # A queryset delete: AuditEntry.delete refuses single rows, by design.
+            pruned += AuditEntry.objects.filter(id__in=ids).delete()[0]

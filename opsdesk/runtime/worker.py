@@ -10,7 +10,9 @@ machine can carry, messages queue rather than timers: add workers.
 Once a day (the first pass of each UTC day, and the first after a start) it bills
 the retainers whose period has started (`opsdesk.billing.services.retainers_bill_due`):
 the database says what is due and a period is billed once, so a restart or a second
-worker bills nothing twice.
+worker bills nothing twice. With OPSDESK_AUDIT_RETENTION_DAYS set, it then prunes
+the personal-data audit log's older views and exports
+(`opsdesk.privacy.services.audit_prune`; two workers pruning delete nothing twice).
 
 An idle worker sleeps `interval`, or less when a pending timer falls due
 sooner: it wakes when the timer is due instead of up to `interval` later.
@@ -24,6 +26,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable
 from types import FrameType
 
 from django.conf import settings
@@ -46,7 +49,7 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = False
         self.last_pass = clock.now()
-        self.billed_on: dt.date | None = None  # the day retainers were last billed
+        self.done_on: dict[str, dt.date] = {}  # a daily job's name -> the day it last ran
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         log.info("worker %s stopping after this pass (signal %s)", self.name, signum)
@@ -56,31 +59,50 @@ class Worker:
         """One pass; returns how many timers and messages it handled."""
         self.last_pass = clock.now()
         self.bill_retainers()
+        self.prune_audit()
         fired = self.fire_timers()
         messages = self.batch if not fired else max(1, self.batch // 5)
         return fired + dispatch_due(clock.now(), self.name, messages)
 
+    def daily(self, name: str, job: Callable[[dt.date], None]) -> None:
+        """`job(today)` once a day. A failure waits for the next day (or restart)
+        rather than retrying every pass, except an unavailable database, which is
+        tried again next pass: a restart at midnight must not skip a day."""
+        today = clock.now().date()
+        if self.done_on.get(name) == today:
+            return
+        self.done_on[name] = today
+        try:
+            job(today)
+        except DATABASE_GONE:
+            del self.done_on[name]
+            raise
+        except Exception:
+            log.exception("%s failed; next try tomorrow", name)
+
     def bill_retainers(self) -> None:
-        """The day's retainer invoices, once a day; a failure waits for the next day
-        (or restart) rather than retrying every pass, except an unavailable database,
-        which is tried again next pass: a restart at midnight must not skip a day."""
         # Imported here: billing builds on the runtime, not the other way round.
         from opsdesk.billing.services import retainers_bill_due
 
-        today = clock.now().date()
-        if self.billed_on == today:
-            return
-        self.billed_on = today
-        try:
+        def bill(today: dt.date) -> None:
             invoices = retainers_bill_due(today, Actor("worker"))
-        except DATABASE_GONE:
-            self.billed_on = None
-            raise
-        except Exception:
-            log.exception("billing retainers failed; next try tomorrow")
-            return
-        if invoices:
-            log.info("billed %d retainer invoice(s)", len(invoices))
+            if invoices:
+                log.info("billed %d retainer invoice(s)", len(invoices))
+
+        self.daily("billing retainers", bill)
+
+    def prune_audit(self) -> None:
+        days = settings.OPSDESK_AUDIT_RETENTION_DAYS
+        if not days:
+            return  # keep every entry
+        from opsdesk.privacy.services import audit_prune
+
+        def prune(today: dt.date) -> None:
+            pruned = audit_prune(clock.now() - dt.timedelta(days=days))
+            if pruned:
+                log.info("pruned %d audit entries older than %d days", pruned, days)
+
+        self.daily("pruning the audit log", prune)
 
     def fire_timers(self) -> int:
         """Every due timer, batch after batch, for at most TIMER_SLICE seconds."""

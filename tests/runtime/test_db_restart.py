@@ -181,7 +181,7 @@ def test_retainer_billing_is_tried_again_next_pass_when_the_database_was_away(
     worker = Worker()
     with pytest.raises(OperationalError):
         worker.bill_retainers()
-    assert worker.billed_on is None  # not done for the day: the next pass tries again
+    assert worker.done_on == {}  # not done for the day: the next pass tries again
     worker.bill_retainers()
     worker.bill_retainers()
     assert len(calls) == 2  # then once a day, as before

@@ -3,26 +3,32 @@
     opsdesk privacy audit CUSTOMER_ID            the audit log, newest first
     opsdesk privacy export CUSTOMER_ID OUT.zip   everything held about them (data.json + files)
     opsdesk privacy erase CUSTOMER_ID --reason TEXT --yes
+    opsdesk privacy prune --older-than-days N [--dry-run]
+                                                 delete audit views and exports older than N days
 
 Export and erasure are recorded in the audit log as `cli:<login name>`. A bad
 customer id, an existing OUT file, a missing --yes or a refusal (an open case)
 prints the problem and exits 1, changing nothing; missing stored files are
 printed after the export (which still holds everything else) and exit 2.
+Pruning keeps data exports and erasures whatever their age; the worker prunes
+daily when OPSDESK_AUDIT_RETENTION_DAYS is set.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from opsdesk.common import clock
 from opsdesk.common.actors import Actor
 from opsdesk.common.errors import DomainError
 from opsdesk.customers.models import Customer
 from opsdesk.privacy import audit, export, services
-from opsdesk.privacy.selectors import audit_entries
+from opsdesk.privacy.selectors import audit_entries, audit_prunable
 
 
 def _actor() -> Actor:
@@ -54,9 +60,15 @@ class Command(BaseCommand):
         rm.add_argument("customer_id")
         rm.add_argument("--reason", required=True, help="why, e.g. the request's reference")
         rm.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+        prune = sub.add_parser("prune", help="delete audit views and exports older than N days")
+        prune.add_argument("--older-than-days", type=int, required=True, metavar="N")
+        prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
+        if action == "prune":
+            self._prune(options["older_than_days"], options["dry_run"])
+            return
         customer = _customer(options["customer_id"])
         if action == "audit":
             self._audit(customer, options["limit"])
@@ -104,3 +116,14 @@ class Command(BaseCommand):
             f"{customer.pk}: erased ({sum(result.rows.values())} rows changed, "
             f"{len(result.files)} file(s) deleted)"
         )
+
+    def _prune(self, days: int, dry_run: bool) -> None:
+        if days < 1:
+            raise CommandError(f"--older-than-days must be 1 or more, got {days}")
+        before = clock.now() - dt.timedelta(days=days)
+        if dry_run:
+            n = audit_prunable(before).count()
+            self.stdout.write(f"{n} audit entries before {before:%Y-%m-%d %H:%M} would be deleted")
+            return
+        n = services.audit_prune(before)
+        self.stdout.write(f"{n} audit entries before {before:%Y-%m-%d %H:%M} deleted")
