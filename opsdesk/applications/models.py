@@ -10,6 +10,8 @@ One application is one case; its playbook reads it as `application`
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -49,12 +51,12 @@ class Application(models.Model):
 
 
 class TravellerStatus(models.TextChoices):
-    NEW = "NEW", "New"
-    APPOINTMENT_BOOKED = "APPOINTMENT_BOOKED", "Appointment booked"
-    SUBMITTED = "SUBMITTED", "Submitted"
-    AT_EMBASSY = "AT_EMBASSY", "At the embassy"
-    APPROVED = "APPROVED", "Approved"
-    REJECTED = "REJECTED", "Rejected"
+    NEW = "NEW", _("New")
+    APPOINTMENT_BOOKED = "APPOINTMENT_BOOKED", _("Appointment booked")
+    SUBMITTED = "SUBMITTED", _("Submitted")
+    AT_EMBASSY = "AT_EMBASSY", _("At the embassy")
+    APPROVED = "APPROVED", _("Approved")
+    REJECTED = "REJECTED", pgettext_lazy("status", "Rejected")
 
 
 class Traveller(models.Model):
@@ -88,14 +90,14 @@ class Traveller(models.Model):
 
 
 class ItemKind(models.TextChoices):
-    DOCUMENT = "DOCUMENT", "Document"
-    INFORMATION = "INFORMATION", "Information"
+    DOCUMENT = "DOCUMENT", _("Document")
+    INFORMATION = "INFORMATION", _("Information")
 
 
 class ItemStatus(models.TextChoices):
-    MISSING = "MISSING", "Missing"
-    RECEIVED = "RECEIVED", "Received"
-    WAIVED = "WAIVED", "Waived"
+    MISSING = "MISSING", _("Missing")
+    RECEIVED = "RECEIVED", _("Received")
+    WAIVED = "WAIVED", _("Waived")
 
 
 class MissingItem(models.Model):

@@ -8,6 +8,7 @@ payments and refunds are rows of their own; its balance is computed from them
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -20,8 +21,8 @@ def retainer_id() -> str:
 
 
 class RetainerPeriod(models.TextChoices):
-    MONTHLY = "MONTHLY"
-    QUARTERLY = "QUARTERLY"
+    MONTHLY = "MONTHLY", _("Monthly")
+    QUARTERLY = "QUARTERLY", _("Quarterly")
 
 
 class Retainer(models.Model):
@@ -116,10 +117,10 @@ class InvoiceLine(models.Model):
 
 
 class QuoteStatus(models.TextChoices):
-    DRAFT = "DRAFT"
-    SENT = "SENT"
-    ACCEPTED = "ACCEPTED"
-    CANCELLED = "CANCELLED"
+    DRAFT = "DRAFT", _("Draft")
+    SENT = "SENT", _("Sent")
+    ACCEPTED = "ACCEPTED", _("Accepted")
+    CANCELLED = "CANCELLED", _("Cancelled")
 
 
 class Quote(models.Model):
@@ -180,14 +181,14 @@ class QuoteLine(models.Model):
 
 
 class PaymentKind(models.TextChoices):
-    PAYMENT = "PAYMENT"
-    REFUND = "REFUND"
+    PAYMENT = "PAYMENT", _("Payment")
+    REFUND = "REFUND", _("Refund")
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
+    PENDING = "PENDING", _("Pending")
+    SUCCEEDED = "SUCCEEDED", _("Succeeded")
+    FAILED = "FAILED", _("Failed")
 
 
 class Payment(models.Model):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.common import ids
 from opsdesk.customers.models import Customer
@@ -49,8 +50,8 @@ class CaseNumberCounter(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "OPEN", "Open"
-    CLOSED = "CLOSED", "Closed"
+    OPEN = "OPEN", _("Open")
+    CLOSED = "CLOSED", _("Closed")
 
 
 class Case(models.Model):
@@ -80,9 +81,9 @@ class Case(models.Model):
 
 
 class FlagStatus(models.TextChoices):
-    OPEN = "OPEN", "Open"
-    RESOLVED = "RESOLVED", "Resolved"
-    OVERRIDDEN = "OVERRIDDEN", "Overridden"
+    OPEN = "OPEN", _("Open")
+    RESOLVED = "RESOLVED", _("Resolved")
+    OVERRIDDEN = "OVERRIDDEN", _("Overridden")
 
 
 class Flag(models.Model):

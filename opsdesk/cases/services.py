@@ -29,7 +29,7 @@ from opsdesk.cases.playbooks import playbook_of
 from opsdesk.cases.snapshot import build_snapshot, profile_issues
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.common.errors import Conflict, Refused, ValidationFailed, status_word
 from opsdesk.common.logcontext import case_context
 from opsdesk.customers.models import Customer, Order
 from opsdesk.engine.decide import decide, playbook_calendar
@@ -273,7 +273,7 @@ def flag_resolve(flag_id: str, actor: Actor, *, reason: str = "") -> Flag:
         flag = Flag.objects.select_related("case__customer").get(pk=flag_id)
         case = lock_case(flag.case_id)
         if flag.status != FlagStatus.OPEN:
-            raise Conflict(f"the flag is already {flag.get_status_display().lower()}")
+            raise Conflict(f"the flag is already {status_word(flag.status)}")
         still = any(i.code == flag.code for i in profile_issues(case.customer))
         if still and not reason.strip():
             raise ValidationFailed(

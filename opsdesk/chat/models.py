@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 
@@ -23,10 +24,10 @@ class ChatChannel(models.Model):
 
 
 class ChatPostState(models.TextChoices):
-    PENDING = "PENDING", "Sending to the channel"
-    DELIVERED = "DELIVERED", "Delivered"
-    FAILED = "FAILED", "Gave up"
-    NO_CHANNEL = "NO_CHANNEL", "No such active channel"
+    PENDING = "PENDING", _("Sending to the channel")
+    DELIVERED = "DELIVERED", _("Delivered")
+    FAILED = "FAILED", _("Gave up")
+    NO_CHANNEL = "NO_CHANNEL", _("No such active channel")
 
 
 class ChatPost(models.Model):

@@ -29,3 +29,10 @@ class Conflict(DomainError):
 
 class NotAllowed(DomainError):
     """The actor may not do this."""
+
+
+def status_word(status: str) -> str:
+    """A status value as a word for the domain's (English) messages: "ON_SITE" -> "on
+    site". Not the choice's label: labels follow the user's language, and a
+    Turkish word inside an English sentence helps nobody."""
+    return status.lower().replace("_", " ")

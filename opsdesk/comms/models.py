@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -10,28 +11,28 @@ from opsdesk.customers.models import Customer
 
 
 class Channel(models.TextChoices):
-    WHATSAPP = "WHATSAPP", "WhatsApp"
-    SMS = "SMS", "SMS"
-    EMAIL = "EMAIL", "Email"
-    VOICE = "VOICE", "Voice"
-    PHONE = "PHONE", "Phone call"
-    PORTAL = "PORTAL", "Portal"
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    SMS = "SMS", _("SMS")
+    EMAIL = "EMAIL", _("Email")
+    VOICE = "VOICE", _("Voice")
+    PHONE = "PHONE", _("Phone call")
+    PORTAL = "PORTAL", _("Portal")
 
 
 class Direction(models.TextChoices):
-    INBOUND = "INBOUND", "Inbound"
-    OUTBOUND = "OUTBOUND", "Outbound"
+    INBOUND = "INBOUND", _("Inbound")
+    OUTBOUND = "OUTBOUND", _("Outbound")
 
 
 class DeliveryStatus(models.TextChoices):
-    QUEUED = "QUEUED", "Queued"  # in the outbox, not yet handed to the provider
-    SENT = "SENT", "Sent"  # accepted by the provider
-    DELIVERED = "DELIVERED", "Delivered"
-    READ = "READ", "Read"
-    FAILED = "FAILED", "Failed"
-    UNKNOWN = "UNKNOWN", "Unknown"  # a worker died mid-send; check before resending
-    RECEIVED = "RECEIVED", "Received"  # inbound
-    LOGGED = "LOGGED", "Logged by staff"  # happened outside opsdesk, recorded by hand
+    QUEUED = "QUEUED", _("Queued")  # in the outbox, not yet handed to the provider
+    SENT = "SENT", _("Sent")  # accepted by the provider
+    DELIVERED = "DELIVERED", _("Delivered")
+    READ = "READ", _("Read")
+    FAILED = "FAILED", _("Failed")
+    UNKNOWN = "UNKNOWN", _("Unknown")  # a worker died mid-send; check before resending
+    RECEIVED = "RECEIVED", _("Received")  # inbound
+    LOGGED = "LOGGED", _("Logged by staff")  # happened outside opsdesk, recorded by hand
 
 
 class Message(models.Model):

@@ -4,6 +4,7 @@ case), with the script's path and the disposition it was closed with."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -17,14 +18,14 @@ def contact_id() -> str:
 
 
 class ContactChannel(models.TextChoices):
-    CALL = "CALL", "Call"
-    WHATSAPP = "WHATSAPP", "WhatsApp"
-    EMAIL = "EMAIL", "Email"
+    CALL = "CALL", _("Call")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    EMAIL = "EMAIL", _("Email")
 
 
 class ContactStatus(models.TextChoices):
-    OPEN = "OPEN", "Open"
-    CLOSED = "CLOSED", "Closed"
+    OPEN = "OPEN", _("Open")
+    CLOSED = "CLOSED", _("Closed")
 
 
 class Contact(models.Model):

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.common import ids
 
 
 class Source(models.TextChoices):
-    APP_WEB = "APP_WEB", "App / web onboarding"
-    STAFF = "STAFF", "Created by staff"
-    API = "API", "Integration API"
-    WHATSAPP = "WHATSAPP", "WhatsApp"
-    REFERRAL = "REFERRAL", "Referral"
+    APP_WEB = "APP_WEB", _("App / web onboarding")
+    STAFF = "STAFF", _("Created by staff")
+    API = "API", _("Integration API")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    REFERRAL = "REFERRAL", _("Referral")
 
 
 class PriorityTier(models.TextChoices):
-    REPEAT = "repeat", "Repeat client"
-    CORPORATE = "corporate", "Corporate client"
+    REPEAT = "repeat", _("Repeat client")
+    CORPORATE = "corporate", _("Corporate client")
 
 
 class Customer(models.Model):

@@ -4,6 +4,7 @@ testimonials kept from it."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.common import ids
 
@@ -18,10 +19,10 @@ def testimonial_id() -> str:
 
 
 class Channel(models.TextChoices):
-    WEB = "WEB", "Customer link"
-    WHATSAPP = "WHATSAPP", "WhatsApp"
-    EMAIL = "EMAIL", "Email"
-    STAFF = "STAFF", "Recorded by staff"
+    WEB = "WEB", _("Customer link")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    EMAIL = "EMAIL", _("Email")
+    STAFF = "STAFF", _("Recorded by staff")
 
 
 class Feedback(models.Model):

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, ValidationFailed
+from opsdesk.common.errors import Conflict, ValidationFailed, status_word
 from opsdesk.engine.routing import check
 from opsdesk.engine.routing.model import Plan, Problem, Route, Unplanned
 from opsdesk.engine.routing.sequence import route_times
@@ -102,7 +102,7 @@ def route_move(
         if wo is None:
             raise ValidationFailed({"work_order": [f"no work order {work_order_id}"]})
         if wo.status not in PLANNABLE:
-            raise Conflict(f"work order {wo.pk} is {wo.get_status_display().lower()}: not movable")
+            raise Conflict(f"work order {wo.pk} is {status_word(wo.status)}: not movable")
         source = wo.technician_id
         date = local_day(wo.window_start)
         problem, context = day_problem(date, now=now)

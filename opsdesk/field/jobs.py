@@ -26,7 +26,7 @@ from opsdesk.cases.models import CaseStatus
 from opsdesk.cases.services import decide_and_apply, lock_case
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, ValidationFailed
+from opsdesk.common.errors import Conflict, ValidationFailed, status_word
 from opsdesk.engine.types import Event
 from opsdesk.field.models import (
     LocationKind,
@@ -58,7 +58,7 @@ def _locked(work_order_id: str, allowed: Sequence[str], doing: str) -> WorkOrder
     if wo is None:
         raise ValidationFailed({"work_order": [f"no work order {work_order_id}"]})
     if wo.status not in allowed:
-        raise Conflict(f"work order {wo.pk} is {wo.get_status_display().lower()}: cannot {doing}")
+        raise Conflict(f"work order {wo.pk} is {status_word(wo.status)}: cannot {doing}")
     return wo
 
 

@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -66,8 +68,8 @@ class Part(models.Model):
 
 
 class LocationKind(models.TextChoices):
-    WAREHOUSE = "WAREHOUSE", "Warehouse"
-    VAN = "VAN", "Van"
+    WAREHOUSE = "WAREHOUSE", _("Warehouse")
+    VAN = "VAN", _("Van")
 
 
 class StockLocation(models.Model):
@@ -126,11 +128,11 @@ class StockLevel(models.Model):
 
 
 class MoveKind(models.TextChoices):
-    RECEIVED = "RECEIVED", "Received from a supplier"  # from nowhere into a location
-    TRANSFER = "TRANSFER", "Transfer"  # warehouse to van, or between two locations
-    USED = "USED", "Used on a job"  # out of a van, onto a work order
-    RETURNED = "RETURNED", "Returned to a warehouse"  # a van's parts back to a warehouse
-    ADJUSTED = "ADJUSTED", "Adjusted"  # a count correction or write-off, with a note
+    RECEIVED = "RECEIVED", _("Received from a supplier")  # from nowhere into a location
+    TRANSFER = "TRANSFER", _("Transfer")  # warehouse to van, or between two locations
+    USED = "USED", _("Used on a job")  # out of a van, onto a work order
+    RETURNED = "RETURNED", _("Returned to a warehouse")  # a van's parts back to a warehouse
+    ADJUSTED = "ADJUSTED", _("Adjusted")  # a count correction or write-off, with a note
 
 
 class StockMove(models.Model):
@@ -182,20 +184,20 @@ class StockMove(models.Model):
 
 
 class Priority(models.TextChoices):
-    LOW = "LOW", "Low"
-    MEDIUM = "MEDIUM", "Medium"
-    HIGH = "HIGH", "High"
-    URGENT = "URGENT", "Urgent"
+    LOW = "LOW", _("Low")
+    MEDIUM = "MEDIUM", _("Medium")
+    HIGH = "HIGH", _("High")
+    URGENT = "URGENT", _("Urgent")
 
 
 class WorkOrderStatus(models.TextChoices):
-    UNPLANNED = "UNPLANNED", "Unplanned"
-    PLANNED = "PLANNED", "Planned"
-    TRAVELLING = "TRAVELLING", "Travelling"
-    ON_SITE = "ON_SITE", "On site"
-    DONE = "DONE", "Done"
-    CANNOT_COMPLETE = "CANNOT_COMPLETE", "Cannot complete"
-    CANCELLED = "CANCELLED", "Cancelled"
+    UNPLANNED = "UNPLANNED", _("Unplanned")
+    PLANNED = "PLANNED", _("Planned")
+    TRAVELLING = "TRAVELLING", _("Travelling")
+    ON_SITE = "ON_SITE", _("On site")
+    DONE = "DONE", _("Done")
+    CANNOT_COMPLETE = "CANNOT_COMPLETE", _("Cannot complete")
+    CANCELLED = "CANCELLED", _("Cancelled")
 
 
 class WorkOrder(models.Model):
@@ -279,15 +281,15 @@ class WorkOrderPhoto(models.Model):
 
 
 class WorkEventKind(models.TextChoices):
-    PLANNED = "PLANNED", "Planned"
-    REASSIGNED = "REASSIGNED", "Reassigned by dispatch"
-    TRAVEL_STARTED = "TRAVEL_STARTED", "On the way"
-    ARRIVED = "ARRIVED", "Arrived"
-    COMPLETED = "COMPLETED", "Completed"
-    NOT_COMPLETED = "NOT_COMPLETED", "Could not complete"
-    RESCHEDULED = "RESCHEDULED", "Rescheduled"
-    CANCELLED = "CANCELLED", "Cancelled"
-    TECHNICIAN_OUT = "TECHNICIAN_OUT", "Technician dropped out"
+    PLANNED = "PLANNED", _("Planned")
+    REASSIGNED = "REASSIGNED", _("Reassigned by dispatch")
+    TRAVEL_STARTED = "TRAVEL_STARTED", _("On the way")
+    ARRIVED = "ARRIVED", pgettext_lazy("status", "Arrived")
+    COMPLETED = "COMPLETED", _("Completed")
+    NOT_COMPLETED = "NOT_COMPLETED", _("Could not complete")
+    RESCHEDULED = "RESCHEDULED", _("Rescheduled")
+    CANCELLED = "CANCELLED", _("Cancelled")
+    TECHNICIAN_OUT = "TECHNICIAN_OUT", _("Technician dropped out")
 
 
 class WorkOrderEvent(models.Model):

@@ -5,6 +5,7 @@ the playbook reads it as `intake` (opsdesk.intake.context)."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -18,10 +19,10 @@ def request_id() -> str:
 
 
 class RequestChannel(models.TextChoices):
-    PHONE = "PHONE", "Phone (entered by staff)"
-    WEB = "WEB", "Web form"
-    WHATSAPP = "WHATSAPP", "WhatsApp"
-    EMAIL = "EMAIL", "Email"
+    PHONE = "PHONE", _("Phone (entered by staff)")
+    WEB = "WEB", _("Web form")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    EMAIL = "EMAIL", _("Email")
 
 
 class Request(models.Model):

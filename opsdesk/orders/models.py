@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -12,10 +14,10 @@ from opsdesk.staff.models import Team
 
 
 class ChannelKind(models.TextChoices):
-    TELESALES = "TELESALES", "Telesales"
-    EMAIL = "EMAIL", "Email"
-    PORTAL = "PORTAL", "Partner portal"
-    API = "API", "Other integration"
+    TELESALES = "TELESALES", _("Telesales")
+    EMAIL = "EMAIL", _("Email")
+    PORTAL = "PORTAL", _("Partner portal")
+    API = "API", _("Other integration")
 
 
 class SalesChannel(models.Model):
@@ -59,11 +61,12 @@ class SalesChannel(models.Model):
 
 
 class OrderStatus(models.TextChoices):
-    INELIGIBLE = "INELIGIBLE", "Ineligible"  # returned to the channel with the failed checks
-    EXCEPTION = "EXCEPTION", "Awaiting manual routing"  # no classification rule fits
-    ACCEPTED = "ACCEPTED", "Accepted"  # a case runs it
-    HANDED_BACK = "HANDED_BACK", "Handed back"
-    CLOSED = "CLOSED", "Closed"
+    INELIGIBLE = "INELIGIBLE", _("Ineligible")  # returned to the channel with the failed checks
+    # No classification rule fits: a person routes it.
+    EXCEPTION = "EXCEPTION", pgettext_lazy("status", "Awaiting manual routing")
+    ACCEPTED = "ACCEPTED", _("Accepted")  # a case runs it
+    HANDED_BACK = "HANDED_BACK", _("Handed back")
+    CLOSED = "CLOSED", _("Closed")
 
 
 class ServiceOrder(models.Model):
@@ -111,10 +114,10 @@ class ServiceOrder(models.Model):
 
 
 class HandBackStatus(models.TextChoices):
-    PENDING = "PENDING", "Notifying the channel"
-    ACKNOWLEDGED = "ACKNOWLEDGED", "Acknowledged"
-    NO_WEBHOOK = "NO_WEBHOOK", "Channel has no webhook (visible through the API)"
-    FAILED = "FAILED", "Gave up notifying"
+    PENDING = "PENDING", _("Notifying the channel")
+    ACKNOWLEDGED = "ACKNOWLEDGED", _("Acknowledged")
+    NO_WEBHOOK = "NO_WEBHOOK", _("Channel has no webhook (visible through the API)")
+    FAILED = "FAILED", _("Gave up notifying")
 
 
 class HandBack(models.Model):

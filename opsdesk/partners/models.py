@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -31,10 +32,10 @@ class PartnerPlatform(models.Model):
 
 
 class PushState(models.TextChoices):
-    PENDING = "PENDING", "Sending to the partner"
-    DELIVERED = "DELIVERED", "Delivered"
-    FAILED = "FAILED", "Gave up (can be retried)"
-    NO_WEBHOOK = "NO_WEBHOOK", "Partner has no webhook"
+    PENDING = "PENDING", _("Sending to the partner")
+    DELIVERED = "DELIVERED", _("Delivered")
+    FAILED = "FAILED", _("Gave up (can be retried)")
+    NO_WEBHOOK = "NO_WEBHOOK", _("Partner has no webhook")
 
 
 class StatusPush(models.Model):

@@ -13,19 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
-    VIEW = "view", "Viewed"
-    EXPORT = "export", "Exported"  # a file holding the customer's data: CSV, PDF, ZIP
-    DATA_EXPORT = "data_export", "Data export (KVKK/GDPR)"
-    ERASE = "erase", "Erased (KVKK/GDPR)"
+    VIEW = "view", _("Viewed")
+    EXPORT = "export", _("Exported")  # a file holding the customer's data: CSV, PDF, ZIP
+    DATA_EXPORT = "data_export", _("Data export (KVKK/GDPR)")
+    ERASE = "erase", _("Erased (KVKK/GDPR)")
 
 
 class AuditSurface(models.TextChoices):
-    UI = "ui", "Agent UI"
-    API = "api", "REST API"
-    CLI = "cli", "Command line"
+    UI = "ui", _("Agent UI")
+    API = "api", _("REST API")
+    CLI = "cli", _("Command line")
 
 
 class AuditEntry(models.Model):

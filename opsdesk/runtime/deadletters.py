@@ -23,7 +23,7 @@ from opsdesk.access.policy import role_of, visible_via
 from opsdesk.cases.apply import timeline_row
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.common.errors import Conflict, Refused, ValidationFailed, status_word
 from opsdesk.comms.models import DeliveryStatus, Message
 from opsdesk.runtime.models import OutboxItem, OutboxStatus
 from opsdesk.runtime.outbox import effect_hooks
@@ -132,7 +132,7 @@ def dead_letters_retry(
         if moved:
             raise Conflict(
                 "; ".join(
-                    f"{_label(i)} is no longer a dead letter ({i.get_status_display().lower()}): "
+                    f"{_label(i)} is no longer a dead letter ({status_word(i.status)}): "
                     "someone retried it already"
                     for i in moved
                 )

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.comms.models import Message
 
 
 class TimerStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    FIRED = "FIRED", "Fired"
-    CANCELLED = "CANCELLED", "Cancelled"
+    PENDING = "PENDING", _("Pending")
+    FIRED = "FIRED", _("Fired")
+    CANCELLED = "CANCELLED", _("Cancelled")
 
 
 class Timer(models.Model):
@@ -40,10 +41,10 @@ class Timer(models.Model):
 
 
 class OutboxStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    SENDING = "SENDING", "Sending"  # claimed by a worker until lease_until
-    DONE = "DONE", "Done"
-    DEAD = "DEAD", "Dead letter"  # gave up; an operator looks and may retry
+    PENDING = "PENDING", _("Pending")
+    SENDING = "SENDING", _("Sending")  # claimed by a worker until lease_until
+    DONE = "DONE", _("Done")
+    DEAD = "DEAD", _("Dead letter")  # gave up; an operator looks and may retry
 
 
 class OutboxItem(models.Model):

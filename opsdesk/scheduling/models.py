@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -10,8 +11,8 @@ from opsdesk.staff.models import Team
 
 
 class AppointmentStatus(models.TextChoices):
-    BOOKED = "BOOKED", "Booked"
-    CANCELLED = "CANCELLED", "Cancelled"
+    BOOKED = "BOOKED", _("Booked")
+    CANCELLED = "CANCELLED", _("Cancelled")
 
 
 class Appointment(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.common import ids
 
@@ -35,10 +36,10 @@ class Team(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    MANAGER = "manager", "Manager"
-    AGENT = "agent", "Agent"
-    INTEGRATION = "integration", "Integration"
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    AGENT = "agent", _("Agent")
+    INTEGRATION = "integration", _("Integration")
 
 
 class Agent(models.Model):

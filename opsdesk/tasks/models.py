@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.cases.models import Case
 from opsdesk.common import ids
@@ -12,16 +13,16 @@ from opsdesk.staff.models import Agent
 
 
 class Priority(models.TextChoices):
-    LOW = "LOW", "Low"
-    MEDIUM = "MEDIUM", "Medium"
-    HIGH = "HIGH", "High"
-    URGENT = "URGENT", "Urgent"
+    LOW = "LOW", _("Low")
+    MEDIUM = "MEDIUM", _("Medium")
+    HIGH = "HIGH", _("High")
+    URGENT = "URGENT", _("Urgent")
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "OPEN", "Open"
-    DONE = "DONE", "Done"
-    CANCELLED = "CANCELLED", "Cancelled"
+    OPEN = "OPEN", _("Open")
+    DONE = "DONE", _("Done")
+    CANCELLED = "CANCELLED", _("Cancelled")
 
 
 class Task(models.Model):

@@ -14,7 +14,7 @@ from opsdesk.cases.playbooks import playbook_of
 from opsdesk.cases.services import decide_and_apply, lock_case
 from opsdesk.common import clock
 from opsdesk.common.actors import Actor
-from opsdesk.common.errors import Conflict, Refused, ValidationFailed
+from opsdesk.common.errors import Conflict, Refused, ValidationFailed, status_word
 from opsdesk.engine.types import Event
 from opsdesk.playbook.fields import coerce_fields, to_json
 from opsdesk.tasks.models import Priority, Task, TaskStatus
@@ -29,7 +29,7 @@ def task_complete(task_id: str, actor: Actor, values: Mapping[str, Any] | None =
         case = lock_case(task.case_id) if task.case_id else None
         task = Task.objects.select_for_update().get(pk=task_id)
         if task.status != TaskStatus.OPEN:
-            raise Conflict(f"the task is already {task.get_status_display().lower()}")
+            raise Conflict(f"the task is already {status_word(task.status)}")
         now = clock.now()
         if case is not None and case.status == CaseStatus.OPEN:
             fields = task_field_values(case, task.key, values or {})

@@ -100,6 +100,27 @@ def test_a_turkish_user_sees_the_queue_the_workspace_and_the_customers_in_turkis
     assert "Yönlendirme bekleyen sipariş yok." in queue
 
 
+def test_choice_labels_follow_the_users_language(
+    staff: Any, make_customer: Callable[..., Customer]
+) -> None:
+    """Priorities and statuses (the models' choices) are translated like the rest;
+    the stored values and the API stay as they are."""
+    customer = make_customer()
+    set_language(staff.ayse, "tr")
+    turkish = body(login(staff.ayse).get("/tasks/"))
+    assert '<span class="badge prio prio-medium">Orta</span>' in turkish
+    assert ">Medium<" not in turkish
+    set_language(staff.ayse, "en")
+    english = body(login(staff.ayse).get("/tasks/"))
+    assert '<span class="badge prio prio-medium">Medium</span>' in english
+    task = customer.tasks.order_by("created_at", "id").first()
+    assert task is not None and task.priority == "MEDIUM"
+    with translation.override("tr"):
+        assert task.get_priority_display() == "Orta"
+        assert task.get_status_display() == "Açık"
+    assert task.get_status_display() == "Open"  # no language active: English
+
+
 def test_dates_in_the_agent_ui_use_turkish_day_and_month_names(
     staff: Any, make_customer: Callable[..., Customer], frozen_clock: Any
 ) -> None:
