@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from opsdesk.access.policy import restrict
 from opsdesk.api import lookups
@@ -172,7 +172,7 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Any:
     app, created = services.application_receive(
         partner, services.ApplicationInput(**data), lookups.actor(request)
     )
-    return 201 if created else 200, application_out(_qs().get(pk=app.pk))
+    return Status(201 if created else 200, application_out(_qs().get(pk=app.pk)))
 
 
 def _readable(request: HttpRequest, application_id: str) -> Application:
@@ -201,7 +201,7 @@ def missing(request: HttpRequest, application_id: str, payload: MissingItemIn) -
     app = _qs().get(pk=application_id)
     restrict(request.user, "case.act", app.customer)
     item = services.missing_item_record(app.pk, actor=lookups.actor(request), **payload.dict())
-    return 201, item
+    return Status(201, item)
 
 
 @router.post("/missing-items/{item_id}/resolve", response={200: MissingItemOut, **ERRORS})
