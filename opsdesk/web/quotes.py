@@ -11,6 +11,7 @@ team's quote or invoice is a 404.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -243,39 +244,36 @@ def quote_payment_view(request: HttpRequest, customer_id: str, quote_id: str) ->
     )
 
 
-def _pdf(data: bytes, number: str) -> HttpResponse:
+def _document_pdf(
+    request: HttpRequest,
+    model: type[Quote] | type[Invoice],
+    pk: str,
+    render: Callable[[Any], bytes],
+) -> HttpResponse:
+    """A quote's or invoice's PDF, for staff who may see its customer; 404 for
+    anyone else, as for an unknown id. Each download is in the audit log."""
+    document = (
+        model.objects.select_related("customer")
+        .filter(visible_via(request.user, "customer_id"), pk=pk)
+        .first()
+    )
+    if document is None:
+        raise Http404(f"no such {model._meta.verbose_name}")
+    restrict(request.user, "customer.view", document.customer)
+    data = render(document)
+    record_export(request, document.customer_id, "pdf", case_id=document.case_id)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     return response
 
 
 @require_GET
 @staff_view
 def quote_pdf_view(request: HttpRequest, quote_id: str) -> HttpResponse:
-    quote = (
-        Quote.objects.select_related("customer")
-        .filter(visible_via(request.user, "customer_id"), pk=quote_id)
-        .first()
-    )
-    if quote is None:
-        raise Http404("no such quote")
-    restrict(request.user, "customer.view", quote.customer)
-    data = quote_pdf(quote)
-    record_export(request, quote.customer_id, "pdf", case_id=quote.case_id)
-    return _pdf(data, quote.number)
+    return _document_pdf(request, Quote, quote_id, quote_pdf)
 
 
 @require_GET
 @staff_view
 def invoice_pdf_view(request: HttpRequest, invoice_id: str) -> HttpResponse:
-    invoice = (
-        Invoice.objects.select_related("customer")
-        .filter(visible_via(request.user, "customer_id"), pk=invoice_id)
-        .first()
-    )
-    if invoice is None:
-        raise Http404("no such invoice")
-    restrict(request.user, "customer.view", invoice.customer)
-    data = invoice_pdf(invoice)
-    record_export(request, invoice.customer_id, "pdf", case_id=invoice.case_id)
-    return _pdf(data, invoice.number)
+    return _document_pdf(request, Invoice, invoice_id, invoice_pdf)
