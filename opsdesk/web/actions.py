@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -48,12 +49,19 @@ def _act(
     action: str,
     call: Call,
     case_id: str | None = None,
+    done: str = "",
 ) -> HttpResponse:
+    """Authorize `action`, run `call`, and answer with the workspace: on success
+    a redirect (with `done` as a one-time message, if given) or, for htmx, the
+    changed sections; on failure the form's section with its errors."""
+
     def guarded(actor: Actor) -> Any:
         restrict(request.user, action, customer)
         return call(actor)
 
     fb = attempt(request, key, guarded, section=section)
+    if fb is None and done:
+        messages.success(request, done)
     # Keep the case the user was looking at, when the customer has several.
     shown_case = request.POST.get("case") or None
     if fb is None and not is_htmx(request):

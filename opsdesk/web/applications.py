@@ -1,7 +1,7 @@
 """The workspace's Application panel form posts: missing items and travellers.
 
 POST only. Each one authorizes `case.act` on the customer and runs its domain
-call through `opsdesk.web.feedback.attempt`: on success back to the workspace
+call through the workspace's `opsdesk.web.actions._act`: on success back to the workspace
 with a one-time message, otherwise the workspace again with the errors at the
 form (422 invalid, 409 refused or conflict, 403 not allowed).
 """
@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opsdesk.access.policy import restrict
 from opsdesk.applications.models import Application, MissingItem, Traveller
 from opsdesk.applications.services import (
     missing_item_record,
@@ -27,9 +25,8 @@ from opsdesk.applications.services import (
 )
 from opsdesk.common.actors import Actor
 from opsdesk.customers.models import Customer
-from opsdesk.web.feedback import attempt
-from opsdesk.web.shortcuts import customer_or_404, page, parse_local_datetime, staff_view
-from opsdesk.web.views import workspace_context, workspace_url
+from opsdesk.web import actions
+from opsdesk.web.shortcuts import customer_or_404, parse_local_datetime, staff_view
 
 SECTION = "application"
 
@@ -43,18 +40,17 @@ def _act(
     done: str,
     case_id: str | None,
 ) -> HttpResponse:
-    def authorized(actor: Actor) -> Any:
-        restrict(request.user, "case.act", customer)
-        return call(actor)
-
-    fb = attempt(request, key, authorized, section=SECTION)
-    # Keep the case the user was looking at, when the customer has several.
-    shown_case = request.POST.get("case") or None
-    if fb is None:
-        messages.success(request, done)
-        return redirect(workspace_url(customer.pk, shown_case, SECTION))
-    ctx = workspace_context(customer, shown_case or case_id, fb)
-    return page(request, "web/workspace.html", ctx, status=fb.status)
+    """The workspace's form post (opsdesk.web.actions._act) in this panel's section."""
+    return actions._act(
+        request,
+        customer,
+        section=SECTION,
+        key=key,
+        action="case.act",
+        call=call,
+        case_id=case_id,
+        done=done,
+    )
 
 
 def _name(t: Traveller) -> str:

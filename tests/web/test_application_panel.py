@@ -21,7 +21,7 @@ from opsdesk.customers.models import Document
 from opsdesk.partners.services import partner_create
 from opsdesk.runtime.models import OutboxItem
 from opsdesk.staff.models import Agent
-from opsdesk.web import applications
+from opsdesk.web import actions
 from tests.applications.helpers import APPLICATION, bearer, post, visa_desk
 
 pytestmark = pytest.mark.django_db
@@ -340,7 +340,7 @@ def test_a_refused_permission_is_a_403_at_the_form(
         assert action == "case.act"
         raise NotAllowed(f"not allowed: {action}")
 
-    monkeypatch.setattr(applications, "restrict", refuse)
+    monkeypatch.setattr(actions, "restrict", refuse)  # the panel posts through web.actions
     deniz = travellers(app)[0]
     before = state(app)
     response = client_for(staff.ayse).post(
