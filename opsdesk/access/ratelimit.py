@@ -39,16 +39,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.utils.html import escape
 
 from opsdesk.access.clientip import client_ip
 from opsdesk.access.models import RateCounter
 from opsdesk.common import clock
+from opsdesk.common.responses import retry_later
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-API_PREFIX = "/api/"
 WEBHOOK_PREFIXES = ("/api/v1/webhooks/", "/api/v1/payments/webhooks/")
 
 
@@ -116,19 +116,12 @@ def hit(scope: str, client: str, limit: int, now: dt.datetime | None = None) -> 
 
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     message = f"Too many requests. Try again in {retry_after} seconds."
-    if request.path_info.startswith(API_PREFIX):
-        response: HttpResponse = JsonResponse({"detail": message}, status=429)
-    else:
-        response = HttpResponse(
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            "<title>Too many requests</title></head><body><main>"
-            f"<h1>Too many requests</h1><p>{escape(message)}</p></main></body></html>",
-            status=429,
-            content_type="text/html; charset=utf-8",
-        )
-    response["Retry-After"] = str(retry_after)
-    response["Cache-Control"] = "no-store"
-    return response
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Too many requests</title></head><body><main>"
+        f"<h1>Too many requests</h1><p>{escape(message)}</p></main></body></html>"
+    )
+    return retry_later(request, status=429, retry_after=retry_after, detail=message, page=page)
 
 
 class RateLimitMiddleware:

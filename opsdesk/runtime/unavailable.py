@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sys
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from opsdesk.common.responses import retry_later
 from opsdesk.runtime.outbox import DATABASE_GONE
 
 # The PostgreSQL connect timeout (settings: 5 s): by then a restart is usually over.
@@ -28,15 +29,11 @@ def server_error(request: HttpRequest) -> HttpResponseBase:
     """`handler500`: 503 when the request failed for want of the database."""
     if not isinstance(sys.exc_info()[1], DATABASE_GONE):
         return defaults.server_error(request)
-    response: HttpResponse
-    if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"detail": _("The database is not reachable right now; try again shortly.")},
-            status=503,
-        )
-    else:
+    return retry_later(
+        request,
+        status=503,
+        retry_after=RETRY_AFTER_SECONDS,
+        detail=_("The database is not reachable right now; try again shortly."),
         # No request context: its processors would ask the database for the user.
-        response = HttpResponse(render_to_string("503.html"), status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    response["Cache-Control"] = "no-store"
-    return response
+        page=render_to_string("503.html"),
+    )
